@@ -1,0 +1,1 @@
+"""The abstrax search engine: specs, typed probabilistic grammars, enumerators, verification."""

@@ -1,0 +1,129 @@
+"""The ``abstrax`` command line: a thin Typer layer over the Python API.
+
+Exit codes: 0 success, 1 an error in the program (parse, type or run), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+import dsl
+
+app = typer.Typer(
+    name="abstrax",
+    help="abstrax: neuro-symbolic program synthesis. Check and run .abx programs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED}
+
+LibraryOption = Annotated[
+    str, typer.Option("--library", "-l", help="Primitive library: core or extended.")
+]
+
+
+def _library(name: str) -> dsl.Library:
+    try:
+        return LIBRARIES[name.lower()]
+    except KeyError:
+        _err.print(f"error: unknown library {name!r}; choose one of: {', '.join(LIBRARIES)}")
+        raise typer.Exit(2) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        _err.print(f"error: cannot read {str(path)!r}: {err.strerror or err}")
+        raise typer.Exit(2) from None
+
+
+def _check_module(path: Path, library: dsl.Library) -> tuple[dsl.Module | None, list[str]]:
+    """Parse and type-check each definition; return the module and every error message."""
+    try:
+        module = dsl.parse(_read(path), filename=str(path))
+    except dsl.ParseProgramError as err:
+        return None, [str(err)]
+    errors = []
+    for d in module:
+        try:
+            dsl.typecheck(d, library=library)
+        except dsl.TypeCheckError as err:
+            errors.append(f"{path}: in {d.name!r}: {err}")
+    return module, errors
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="An .abx source file.")],
+    library: LibraryOption = "core",
+) -> None:
+    """Parse and type-check FILE; print each error with its location."""
+    module, errors = _check_module(file, _library(library))
+    for message in errors:
+        _err.print(message, markup=False)
+    if errors:
+        raise typer.Exit(1)
+    assert module is not None
+    for d in module:
+        _out.print(f"{d.name} : {d.signature}", markup=False)
+
+
+def _parse_arg(text: str, position: int) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        _err.print(f"error: argument {position} is not JSON ({err.msg}): {text!r}", markup=False)
+        raise typer.Exit(2) from None
+
+
+@app.command("exec")
+def exec_(
+    file: Annotated[Path, typer.Argument(help="An .abx source file.")],
+    name: Annotated[str, typer.Argument(help="The definition to run.")],
+    args: Annotated[
+        list[str] | None, typer.Argument(help="Arguments as JSON, e.g. '[3,1,2]' 5 true.")
+    ] = None,
+    library: LibraryOption = "core",
+    fuel: Annotated[int, typer.Option(min=1, help="Work budget of the run.")] = 1_000_000,
+) -> None:
+    """Run definition NAME of FILE on ARGS and print the result as JSON."""
+    lib = _library(library)
+    values = [_parse_arg(a, i + 1) for i, a in enumerate(args or [])]
+    module, errors = _check_module(file, lib)
+    for message in errors:
+        _err.print(message, markup=False)
+    if errors or module is None:
+        raise typer.Exit(1)
+    if name not in module:
+        err = dsl.UnknownNameError(name, candidates=module.names)
+        _err.print(f"error: {file}: {err}", markup=False)
+        raise typer.Exit(2)
+    definition = module[name]
+    if len(values) != len(definition.params):
+        wanted = ", ".join(f"{p.name}: {p.type}" for p in definition.params)
+        _err.print(f"error: {name} takes ({wanted}); got {len(values)} argument(s)", markup=False)
+        raise typer.Exit(2)
+    try:
+        result = dsl.evaluate(definition, values, library=lib, fuel=fuel)
+    except dsl.TypeCheckError as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    except dsl.EvalError as err:
+        _err.print(f"{type(err).__name__}: {err}", markup=False)
+        raise typer.Exit(1) from None
+    _out.print(json.dumps(result), markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``abstrax`` console script."""
+    app()
