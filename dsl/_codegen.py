@@ -53,6 +53,37 @@ def _inline_template(prim: Primitive) -> str | None:
 
 FUEL_TICK = ("global _F", "_F -= 1", "if _F < 0: _nofuel()")
 
+# Python names the exported source relies on; a program's names are renamed around them.
+PY_NAMES = frozenset(
+    {
+        "len",
+        "tuple",
+        "list",
+        "map",
+        "filter",
+        "range",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "abs",
+        "isinstance",
+        "super",
+        "Exception",
+        "EvalError",
+        "EmptyListError",
+        "IndexOutOfRangeError",
+        "DivisionByZeroError",
+        "EvalBudgetError",
+        "annotations",
+        "Any",
+        "Fn",
+    }
+)
+
+# Primitives whose argument is a length to allocate: checked against the list bound first.
+SIZED = frozenset({"range", "replicate"})
+
 
 @dataclass
 class _Scope:
@@ -82,7 +113,10 @@ class _Gen:
     # -- naming --------------------------------------------------------------------------
     def def_name(self, name: str, *, in_library: bool) -> str:
         if self.readable:
-            return self.rename.get(name, _safe(name)) if not in_library else _safe(name)
+            safe = _safe(name)
+            if safe in PY_NAMES or safe.startswith("_"):
+                safe = f"{safe}_def"
+            return self.rename.get(name, safe) if not in_library else safe
         return f"{'l' if in_library else 'm'}_{name}"
 
     def prim_name(self, prim: Primitive) -> str:
@@ -93,7 +127,7 @@ class _Gen:
     def var_name(self, name: str, scope: _Scope) -> str:
         if not self.readable:
             candidate = f"v_{name}"
-            if candidate in scope.used:
+            while candidate in scope.used:
                 candidate = f"v_{name}_{next(self._counter)}"
         else:
             candidate = _safe(name)
@@ -108,7 +142,7 @@ class _Gen:
             names |= {_safe(d.name) for d in self.library.definitions}
             if self.module is not None:
                 names |= {_safe(n) for n in self.module.names}
-            self._reserved = names | {"len", "tuple", "map", "filter", "range", "sorted"}
+            self._reserved = names | PY_NAMES
         return self._reserved
 
     # -- definitions ---------------------------------------------------------------------
@@ -135,7 +169,9 @@ class _Gen:
     # -- expressions ---------------------------------------------------------------------
     def expr(self, e: Expr, scope: _Scope, hoisted: list[str], *, in_library: bool) -> str:
         if isinstance(e, IntLit):
-            return repr(e.value) if e.value >= 0 else f"({e.value!r})"
+            text = repr(e.value) if e.value >= 0 else f"({e.value!r})"
+            # literals beyond a byte are checked against the run's integer bound
+            return f"_ci({text})" if not self.readable and abs(e.value) > 255 else text
         if isinstance(e, BoolLit):
             return "True" if e.value else "False"
         if isinstance(e, Var):
@@ -214,6 +250,8 @@ class _Gen:
             text = template.format(*args)
         else:
             self.prims_used[prim.name] = prim
+            if not self.readable and prim.name in SIZED and _is_builtin(prim):
+                args = [f"_cn({args[0]})", *args[1:]]
             text = f"{self.prim_name(prim)}({', '.join(args)})"
         if self.readable:
             return text
@@ -222,6 +260,13 @@ class _Gen:
         if prim.needs_list_check():
             return f"_cl({text})"
         return text
+
+
+def _is_builtin(prim: Primitive) -> bool:
+    from dsl import _primitives
+
+    builtin = _primitives.EXTENDED.get(prim.name)
+    return isinstance(builtin, Primitive) and builtin.impl is prim.impl
 
 
 def _safe(name: str) -> str:
@@ -244,6 +289,11 @@ def _ci(x):
         return x
     raise EvalBudgetError("integer size", _MAXI)
 
+def _cn(n):
+    if n > _MAXL:
+        raise EvalBudgetError("list length", _MAXL)
+    return n
+
 def _cl(r):
     global _F
     n = len(r)
@@ -258,14 +308,18 @@ def _cl(r):
 
 
 def prim_value_wrapper(prim: Primitive) -> list[str]:
-    """Fast-form wrapper used when a primitive is passed as a value (``map(xs, neg)``)."""
+    """Fast-form wrapper used when a primitive is passed as a value (``map(xs, neg)``);
+    like a lambda, each call costs one unit of fuel."""
     params = [f"a{i}" for i in range(prim.arity)]
     call = f"p_{prim.name}({', '.join(params)})"
     if prim.needs_int_check():
         call = f"_ci({call})"
     elif prim.needs_list_check():
         call = f"_cl({call})"
-    return [f"def w_{prim.name}({', '.join(params)}):", f"    return {call}"]
+    return [
+        f"def w_{prim.name}({', '.join(params)}):",
+        *_indent([*FUEL_TICK, f"return {call}"]),
+    ]
 
 
 def generate(

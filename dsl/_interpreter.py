@@ -32,7 +32,8 @@ class Limits:
         fuel: units of work: one per definition or lambda call, one per list element built.
         max_depth: nested definition calls (recursion depth).
         max_list_len: longest list a run may build.
-        max_int: largest integer magnitude (default: the int64 range).
+        max_int: largest integer magnitude (default: the int64 range); integer literals
+            up to 255 in magnitude are not checked against it.
     """
 
     fuel: int = 1_000_000
@@ -110,12 +111,25 @@ class CompiledDefinition:
                 expected=str(d.signature),
                 found=f"{len(args)} argument(s)",
             )
+        lim = limits or self.limits
         for p, a in zip(d.params, args, strict=True):
             if not value_has_type(a, p.type):
                 raise TypeCheckError(
                     f"argument {p.name!r} of {d.name!r}", expected=str(p.type), found=repr(a)
                 )
-        return to_external(self.run(tuple(to_internal(a) for a in args), limits=limits))
+            _check_bounds(a, lim)
+        return to_external(self.run(tuple(to_internal(a) for a in args), limits=lim))
+
+
+def _check_bounds(value: Any, limits: Limits) -> None:
+    """Arguments obey the same bounds as the values a run computes."""
+    if isinstance(value, list | tuple):
+        if len(value) > limits.max_list_len:
+            raise EvalBudgetError("list length", limits.max_list_len)
+        for v in value:
+            _check_bounds(v, limits)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > limits.max_int:
+        raise EvalBudgetError("integer size", limits.max_int)
 
 
 def _ensure_recursion_limit(max_depth: int) -> None:

@@ -176,7 +176,11 @@ class _ToAst(Transformer[Token, Any]):
 
     def int(self, children: list[Token]) -> IntLit:
         (tok,) = children
-        return IntLit(int(tok), loc=_tok_loc(tok))
+        try:
+            return IntLit(int(tok), loc=_tok_loc(tok))
+        except ValueError:  # beyond Python's limit on digits converted to int
+            message = f"integer literal of {len(tok)} digits is too long"
+            raise _BadType(message, _tok_loc(tok)) from None
 
     @v_args(meta=True)
     def true(self, meta: Any, children: list[Any]) -> BoolLit:
@@ -239,9 +243,13 @@ def _parse(source: str, start: str, filename: str) -> Any:
             column = len(src) + 1 if src else 1
         else:
             tok = getattr(err, "token", None)
-            shown = "end of input" if tok is None or tok.type == "$END" else repr(str(tok))
-            message = f"unexpected {shown}"
+            at_end = tok is None or tok.type == "$END"
+            message = "unexpected end of input" if at_end else f"unexpected {str(tok)!r}"
             expected = set(getattr(err, "expected", None) or ())
+            if at_end:  # point just past the last character of the source
+                line = max(len(lines), 1)
+                src = lines[line - 1] if lines else ""
+                column = len(src) + 1
         raise ParseProgramError(
             message,
             line=line,

@@ -117,8 +117,8 @@ def length(xs: tuple[Any, ...]) -> int:
 
 
 def range_(n: int) -> tuple[int, ...]:
-    if n > 1_000_000:  # refuse before allocating; the interpreter's list bound applies after
-        raise EvalBudgetError("list length", 1_000_000)
+    if n > 10_000_000:  # a hard cap before allocating; the interpreter checks its own first
+        raise EvalBudgetError("list length", 10_000_000)
     return tuple(range(n))
 
 
@@ -221,8 +221,8 @@ def scanl1(xs: tuple[Any, ...], f: Fn) -> tuple[Any, ...]:
 
 
 def replicate(n: int, x: Any) -> tuple[Any, ...]:
-    if n > 1_000_000:
-        raise EvalBudgetError("list length", 1_000_000)
+    if n > 10_000_000:  # a hard cap before allocating; the interpreter checks its own first
+        raise EvalBudgetError("list length", 10_000_000)
     return (x,) * max(n, 0)
 
 

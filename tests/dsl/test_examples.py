@@ -80,7 +80,8 @@ def test_more_programs() -> None:
       final[1]
     def is_even(n: int) -> bool = if n == 0 then true else is_odd(n - 1)
     def is_odd(n: int) -> bool = if n == 0 then false else is_even(n - 1)
-    def flatten(xss: list[list[int]]) -> list[int] = fold(reverse(xss), [], fn (xs, acc) => xs ++ acc)
+    def flatten(xss: list[list[int]]) -> list[int] =
+      fold(reverse(xss), [], fn (xs, acc) => xs ++ acc)
     def between(xs: list[int]) -> list[bool] = map(xs, fn x => x >= 10 and x <= 21 or not true)
     def neg_lit(x: int) -> int = -3 * x - -2
     """
