@@ -1,1 +1,55 @@
-"""The abstrax search engine: specs, typed probabilistic grammars, enumerators, verification."""
+"""The abstrax search engine: specs, typed probabilistic grammars, enumerators, synthesize().
+
+Example:
+    >>> from synth import Spec, synthesize
+    >>> spec = Spec.from_examples([(([1, 2, 3],), 6), (([4, 5],), 9), (([],), 0)])
+    >>> print(synthesize(spec).program)
+    def f(xs: list[int]) -> int =
+      fold(xs, 0, fn (x, acc) => x + acc)
+"""
+
+from synth._bottom_up import BottomUp, costs_from_pcfg
+from synth._grammar import (
+    DEFAULT_CONSTANTS,
+    PCFG,
+    START,
+    Context,
+    Grammar,
+    Guide,
+    NonTerminal,
+    Production,
+    Rule,
+)
+from synth._heap import HeapSearch
+from synth._kernels import ERR
+from synth._spec import Budget, Example, Property, Spec, SpecError
+from synth._synthesize import Enumerated, SynthesisResult, enumerate, synthesize
+from synth._terms import SearchLimits, TermStore, to_expr
+
+__all__ = [
+    "DEFAULT_CONSTANTS",
+    "ERR",
+    "PCFG",
+    "START",
+    "BottomUp",
+    "Budget",
+    "Context",
+    "Enumerated",
+    "Example",
+    "Grammar",
+    "Guide",
+    "HeapSearch",
+    "NonTerminal",
+    "Production",
+    "Property",
+    "Rule",
+    "SearchLimits",
+    "Spec",
+    "SpecError",
+    "SynthesisResult",
+    "TermStore",
+    "costs_from_pcfg",
+    "enumerate",
+    "synthesize",
+    "to_expr",
+]

@@ -1,0 +1,429 @@
+"""Bottom-up enumeration by cost with observational equivalence.
+
+Programs are built from smaller ones in order of cost (a discretised ``-log`` probability);
+of all programs of a kind (type and bound variables in scope) that have the same values at
+that kind's points, only the first, cheapest, is kept. A candidate's values come from its
+children's stored values, and a candidate that duplicates a kept program's values is
+dropped before any term is created for it.
+
+The costs are context-free: a production's cost in a kind is ``-log`` of its probability
+averaged over the grammar's nonterminals of that kind. With uniform weights this is exact;
+with a guide's per-context weights it is the contextual PCFG seen through its marginals.
+
+References:
+    Udupa et al., "TRANSIT: specifying protocols with concolic snippets", PLDI 2013;
+    Barke, Peleg, Polikarpova, "Just-in-time learning for bottom-up enumerative
+    synthesis" (Probe), OOPSLA 2020; Shi et al., "LambdaBeam", NeurIPS 2023.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import dsl
+from dsl import TFun, Type
+from synth._grammar import PCFG, Production
+from synth._terms import BudgetExhausted, TermStore
+
+Kind = tuple[Type, tuple[Type, ...]]
+"""(type, bound-variable types): the unit of observational equivalence."""
+
+
+@dataclass(frozen=True, slots=True)
+class _KindRule:
+    rid: int
+    production: Production
+    children: tuple[Kind, ...]
+    cost: int
+    symmetric: bool = False
+    # per child: bound-variable bits its lambda body must use (0: no requirement)
+    body_needs: tuple[int, ...] = ()
+    # children whose values must differ between examples (what a loop runs over)
+    must_vary: tuple[int, ...] = ()
+
+
+_SYMMETRIC = frozenset({"add", "mul", "eq", "ne"})
+
+
+def _is_symmetric(prod: Production) -> bool:
+    """Whether ``prod`` is a CORE primitive with f(a, b) == f(b, a) at every point, errors
+    included (``and``/``or`` short-circuit, so they are not)."""
+    if prod.kind != "prim" or prod.name not in _SYMMETRIC:
+        return False
+    core = dsl.CORE.get(prod.name)
+    return isinstance(core, dsl.Primitive) and core.impl is prod.payload.impl
+
+
+def costs_from_pcfg(pcfg: PCFG, *, unit: float = 1.0) -> dict[Kind, dict[Production, int]]:
+    """Integer costs per kind and production from a PCFG's marginal probabilities."""
+    acc: dict[Kind, dict[Production, list[float]]] = {}
+    counts: dict[Kind, int] = {}
+    for nt, rules in pcfg.grammar.rules.items():
+        kind = (nt.type, nt.env)
+        counts[kind] = counts.get(kind, 0) + 1
+        table = acc.setdefault(kind, {})
+        for rule, lp in zip(rules, pcfg.logprobs[nt], strict=True):
+            table.setdefault(rule.production, []).append(math.exp(lp))
+    out: dict[Kind, dict[Production, int]] = {}
+    for kind, table in acc.items():
+        out[kind] = {}
+        for prod, probs in table.items():
+            mean = sum(probs) / counts[kind]
+            if mean <= 0:
+                continue
+            out[kind][prod] = 0 if prod.kind == "lambda" else max(1, round(-math.log(mean) / unit))
+    return out
+
+
+def _body_needs(prod: Production, n_env: int) -> tuple[int, ...]:
+    """What the lambdas of ``prod`` must use: a fold's lambda must use the element as well
+    as the accumulator (one that ignores the element is a ``loop`` over ``length(xs)``)."""
+    needs = [0] * len(prod.args)
+    if prod.kind == "prim" and prod.name == "fold":
+        core = dsl.CORE.get("fold")
+        if isinstance(core, dsl.Primitive) and core.impl is prod.payload.impl:
+            needs[2] = (1 << n_env) | (1 << (n_env + 1))
+    return tuple(needs)
+
+
+_LOOPS = frozenset({"fold", "map", "filter", "loop", "count", "zipwith", "scanl1"})
+
+
+def _must_vary(prod: Production) -> tuple[int, ...]:
+    """A loop over the same list (or count) in every example is an unrolled computation
+    that a loop-free program does too; the search skips it (outside lambdas, with two or
+    more examples)."""
+    if prod.kind != "prim" or prod.name not in _LOOPS:
+        return ()
+    builtin = dsl.EXTENDED.get(prod.name)
+    if not (isinstance(builtin, dsl.Primitive) and builtin.impl is prod.payload.impl):
+        return ()
+    return (0,)
+
+
+class BottomUp:
+    """Enumerate programs by increasing cost, one per behaviour.
+
+    Iterating yields ``(term_id, cost)`` for programs of the start kind (the signature's
+    result type, no bound variables), cheapest first. ``candidates`` counts every candidate
+    evaluated, of every kind; ``kept`` the ones that survived observational equivalence.
+    """
+
+    def __init__(
+        self,
+        pcfg: PCFG,
+        store: TermStore,
+        *,
+        max_cost: int = 60,
+        deadline: float = math.inf,
+        max_candidates: int | None = None,
+        lift_penalty: int = 3,
+    ) -> None:
+        grammar = pcfg.grammar
+        if grammar.allow_recursion:
+            raise ValueError("bottom-up search cannot evaluate recursive calls; use heap search")
+        if not store.args:
+            raise ValueError("bottom-up search needs examples: it compares programs by values")
+        self.store = store
+        self.max_cost = max_cost
+        self.max_depth = grammar.max_depth
+        self.deadline = deadline
+        self.max_candidates = max_candidates if max_candidates is not None else math.inf
+        self.stopped: str | None = None
+        self.start: Kind = (grammar.start.type, grammar.start.env)
+        costs = costs_from_pcfg(pcfg)
+        self.rules: dict[Kind, list[_KindRule]] = {}
+        for kind, table in costs.items():
+            kind_rules = []
+            for prod, cost in table.items():
+                t, env = kind
+                if env and prod.kind in ("param", "const"):
+                    continue  # closed leaves reach lambda bodies by lifting
+                if prod.kind == "lambda":
+                    assert isinstance(t, TFun)
+                    children: tuple[Kind, ...] = ((t.ret, env + t.params),)
+                else:
+                    children = tuple((a, env) for a in prod.args)
+                kind_rules.append(
+                    _KindRule(
+                        store.rule_id(prod, env),
+                        prod,
+                        children,
+                        cost,
+                        _is_symmetric(prod),
+                        _body_needs(prod, len(env)),
+                        _must_vary(prod),
+                    )
+                )
+            self.rules[kind] = sorted(kind_rules, key=lambda r: (r.cost, r.production.name))
+        self.lifts: dict[Type, list[tuple[Kind, int, list[int]]]] = {}
+        for kind in self.rules:
+            t, env = kind
+            if env and not isinstance(t, TFun) and (t, ()) in self.rules:
+                rid = store.rule_id(Production("lift", "lift", t), env)
+                self.lifts.setdefault(t, []).append((kind, rid, store.owners(env)))
+        self.bank: dict[Kind, dict[int, list[int]]] = {k: {} for k in self.rules}
+        # closed programs waiting to be lifted: (kind, cost) -> [(rule, program, values)]
+        self.pending: dict[tuple[Kind, int], list[tuple[int, int, tuple[Any, ...]]]] = {}
+        self.lift_penalty = lift_penalty
+        self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
+        self.overhead = self._overheads()
+        self._varies: dict[int, bool] = {}
+        self.candidates = 0
+        self.kept = 0
+        self.cost = 0
+
+    def _out_of_budget(self) -> bool:
+        if time.perf_counter() >= self.deadline:
+            self.stopped = "time"
+            return True
+        if self.candidates >= self.max_candidates:
+            self.stopped = "programs"
+            return True
+        return False
+
+    def _min_costs(self) -> dict[Kind, float]:
+        """The cheapest program of each kind (a lower bound: closed leaves under lambdas and
+        the need to use a variable are ignored)."""
+        best: dict[Kind, float] = dict.fromkeys(self.rules, math.inf)
+        changed = True
+        while changed:
+            changed = False
+            for kind, rules in self.rules.items():
+                for r in rules:
+                    c = r.cost + sum(best.get(k, math.inf) for k in r.children)
+                    if c < best[kind]:
+                        best[kind] = c
+                        changed = True
+                closed = (kind[0], ())
+                if kind[1] and closed in best and best[closed] < best[kind]:
+                    best[kind] = best[closed]  # a closed leaf lifts at no extra cost
+                    changed = True
+        return best
+
+    def _overheads(self) -> dict[Kind, float]:
+        """For each kind, the least cost a program of the start kind adds around one of its
+        programs. A program of cost c of kind K can only be part of a start program of cost
+        at least c + overhead(K), so level c of K is built when the start reaches that cost:
+        the order of start programs is unchanged, and far fewer programs are built."""
+        low = self._min_costs()
+        over: dict[Kind, float] = dict.fromkeys(self.rules, math.inf)
+        over[self.start] = 0
+        queue = [(0.0, 0, self.start)]
+        tiebreak = 0
+        while queue:
+            d, _, kind = heapq.heappop(queue)
+            if d > over[kind]:
+                continue
+            edges: list[tuple[Kind, float]] = []
+            for r in self.rules[kind]:
+                total = r.cost + sum(low.get(k, math.inf) for k in r.children)
+                for k in r.children:
+                    edges.append((k, total - low.get(k, math.inf)))
+            if kind[1] and (kind[0], ()) in self.rules:
+                edges.append(((kind[0], ()), 0.0))  # leaves lift at no extra cost
+            for k, w in edges:
+                if k in over and d + w < over[k]:
+                    over[k] = d + w
+                    tiebreak += 1
+                    heapq.heappush(queue, (d + w, tiebreak, k))
+        return over
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        start = self.start
+        for step in range(1, self.max_cost + 1):
+            self.cost = step
+            tasks = sorted(
+                (step - int(ov), isinstance(kind[0], TFun), len(kind[1]), i, kind)
+                for i, (kind, ov) in enumerate(self.overhead.items())
+                if ov < math.inf and step - ov >= 1
+            )
+            for cost, _, _, _, kind in tasks:
+                try:
+                    new = self._level(kind, cost)
+                except BudgetExhausted:
+                    self.stopped = self.stopped or "time"
+                    return
+                if new:
+                    self.bank[kind][cost] = new
+                    if not kind[1] and kind[0] in self.lifts:
+                        self._lift(kind[0], new, cost)
+                    if kind == start:
+                        for tid in new:
+                            yield tid, cost
+        self.stopped = "exhausted"
+
+    def _lift(self, t: Type, terms: list[int], cost: int) -> None:
+        """Make new closed programs of type ``t`` available inside lambda bodies.
+
+        A parameter or constant costs the same inside a lambda as outside; a larger closed
+        program costs ``lift_penalty`` more: a lambda body that ignores its variables in
+        favour of a large closed program is unlikely, and without the penalty every closed
+        program would be paired with every body."""
+        store = self.store
+        vec = store.vec
+        kids = store.kids
+        for kind, rid, owners in self.lifts[t]:
+            for tid in terms:
+                closed = vec[tid]
+                assert closed is not None
+                lifted_cost = cost + (self.lift_penalty if kids[tid] else 0)
+                self.pending.setdefault((kind, lifted_cost), []).append(
+                    (rid, tid, tuple([closed[o] for o in owners]))
+                )
+
+    def _level(self, kind: Kind, cost: int) -> list[int]:
+        store = self.store
+        new: list[int] = []
+        seen = self.seen[kind]
+        for rid, closed, lifted in self.pending.pop((kind, cost), ()):
+            if lifted not in seen:
+                seen[lifted] = tid = store.add(rid, (closed,), lifted)
+                new.append(tid)
+        mask = store.mask
+        n_env = len(kind[1])
+        if isinstance(kind[0], TFun):
+            # A lambda must use its last parameter (the accumulator of fold and loop, the
+            # element of map and filter): otherwise it is a constant, or its loop keeps
+            # only the last step, and a simpler program does the same.
+            last = n_env + len(kind[0].params) - 1
+            for rule in self.rules[kind]:
+                rest = cost - rule.cost
+                for body in self.bank.get(rule.children[0], {}).get(rest, ()):
+                    if mask[body] >> last & 1 and store.depth[body] < self.max_depth - 1:
+                        new.append(store.add(rule.rid, (body,)))
+            self.kept += len(new)
+            return new
+        # under a lambda, only programs that use a bound variable are built here; closed
+        # ones arrive by lifting
+        need_var = n_env > 0
+        # the grammar's depth bound: a lambda and its parent sit above a lambda's body
+        max_kid_depth = self.max_depth - 1 - (2 if n_env else 0)
+        depth = store.depth
+        add = store.add
+        for rule in self.rules[kind]:
+            rest = cost - rule.cost
+            if rest < 0:
+                break  # rules are sorted by cost
+            arity = len(rule.children)
+            if arity == 0:
+                if rest == 0:
+                    self._offer(rule.rid, (), seen, new)
+                continue
+            if rest < arity:
+                continue
+            rid = rule.rid
+            apply = store.applier(rid)
+            if arity == 1:
+                level = self.bank.get(rule.children[0], {}).get(rest, ())
+                self._tick(len(level))
+                kids: tuple[int, ...]
+                for a in level:
+                    if (need_var and not mask[a]) or depth[a] > max_kid_depth:
+                        continue
+                    kids = (a,)
+                    vec = apply(kids)
+                    if vec not in seen:
+                        seen[vec] = tid = add(rid, kids, vec)
+                        new.append(tid)
+            elif arity == 2:
+                bank_a = self.bank.get(rule.children[0], {})
+                bank_b = self.bank.get(rule.children[1], {})
+                # symmetry: f(a, b) == f(b, a) for these, so build each pair once
+                symmetric = rule.symmetric
+                for ca in range(1, rest):
+                    cb = rest - ca
+                    if symmetric and ca > cb:
+                        break
+                    level_a = bank_a.get(ca)
+                    level_b = bank_b.get(cb)
+                    if not level_a or not level_b:
+                        continue
+                    same = symmetric and ca == cb
+                    for a in level_a:
+                        if depth[a] > max_kid_depth:
+                            continue
+                        self._tick(len(level_b))
+                        a_open = not need_var or mask[a]
+                        for b in level_b:
+                            if (not a_open and not mask[b]) or depth[b] > max_kid_depth:
+                                continue
+                            if same and b < a:
+                                continue
+                            kids = (a, b)
+                            vec = apply(kids)
+                            if vec not in seen:
+                                seen[vec] = tid = add(rid, kids, vec)
+                                new.append(tid)
+            else:
+                for kids in self._combinations(rule, rest, max_kid_depth):
+                    if need_var and not any(mask[k] for k in kids):
+                        continue
+                    self._offer(rule.rid, kids, seen, new)
+        self.kept += len(new)
+        return new
+
+    def _tick(self, n: int) -> None:
+        """Count ``n`` candidates about to be evaluated; stop when the budget is spent."""
+        before = self.candidates
+        self.candidates = before + n
+        if (before >> 8) != (self.candidates >> 8) and self._out_of_budget():
+            raise BudgetExhausted
+
+    def _offer(
+        self, rid: int, kids: tuple[int, ...], seen: dict[tuple[Any, ...], int], new: list[int]
+    ) -> None:
+        self._tick(1)
+        vec = self.store.applier(rid)(kids)
+        if vec in seen:
+            return
+        tid = self.store.add(rid, kids, vec)
+        seen[vec] = tid
+        new.append(tid)
+
+    def _combinations(
+        self, rule: _KindRule, total: int, max_depth: int
+    ) -> Iterator[tuple[int, ...]]:
+        """Every tuple of kept terms, one per child kind, whose costs sum to ``total``."""
+        store = self.store
+        depth = store.depth
+        banks = [self.bank.get(k, {}) for k in rule.children]
+        needs = rule.body_needs
+        n = len(banks)
+
+        vary = rule.must_vary if len(store.args) > 1 and not rule.children[0][1] else ()
+        varies = self._varies
+
+        def ok(j: int, t: int) -> bool:
+            if depth[t] > max_depth:
+                return False
+            if j in vary:
+                v = varies.get(t)
+                if v is None:
+                    vec = store.vec[t]
+                    v = varies[t] = vec is not None and any(x != vec[0] for x in vec)
+                if not v:
+                    return False
+            need = needs[j]
+            return not need or store.mask[store.kids[t][0]] & need == need
+
+        def rec(j: int, left: int, prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+            if j == n - 1:
+                for t in banks[j].get(left, ()):
+                    if ok(j, t):
+                        yield (*prefix, t)
+                return
+            for c in range(1, left - (n - 1 - j) + 1):
+                level = banks[j].get(c)
+                if not level:
+                    continue
+                for t in level:
+                    if ok(j, t):
+                        yield from rec(j + 1, left - c, (*prefix, t))
+
+        yield from rec(0, total, ())

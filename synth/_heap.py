@@ -1,0 +1,125 @@
+"""Heap search: every program of a PCFG in exact non-increasing probability, no duplicates.
+
+Each nonterminal keeps a heap of its programs and a successor map; asking for the program
+after ``t`` in nonterminal ``S`` pops ``t`` and pushes the programs that replace one child
+of ``t`` by that child's successor. Programs are interned term ids and nonterminals are
+numbered, so the inner loop touches only small ints, tuples and lists.
+
+References:
+    Fijalkow, Lagarde, Matricon, Ellis, Ohlmann, Potta, "Scaling Neural Program Synthesis
+    with Distribution-based Search", AAAI 2022 (heap search, section 4).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterator
+
+from synth._grammar import PCFG, NonTerminal
+from synth._terms import TermStore
+
+
+class HeapSearch:
+    """Enumerate the programs of ``pcfg`` from most to least likely.
+
+    Iterating yields ``(term_id, log_probability)`` pairs for the start nonterminal; the
+    terms live in ``store``. Rules of probability zero are never used. ``pushed`` counts
+    the programs put on any heap (the work done, subprograms included).
+    """
+
+    def __init__(self, pcfg: PCFG, store: TermStore) -> None:
+        self.pcfg = pcfg
+        self.store = store
+        grammar = pcfg.grammar
+        self.index: dict[NonTerminal, int] = {nt: i for i, nt in enumerate(grammar.rules)}
+        # per nonterminal: its rules as (rule id in the store, log-probability, children)
+        self._rules: list[list[tuple[int, float, tuple[int, ...]]]] = []
+        for nt, rules in grammar.rules.items():
+            self._rules.append(
+                [
+                    (
+                        store.rule_id(r.production, nt.env),
+                        lp,
+                        tuple(self.index[c] for c in r.children),
+                    )
+                    for r, lp in zip(rules, pcfg.logprobs[nt], strict=True)
+                    if lp > -math.inf
+                ]
+            )
+        n = len(self._rules)
+        self._heap: list[list[tuple[float, int, int]] | None] = [None] * n
+        self._info: list[dict[int, tuple[float, int]]] = [{} for _ in range(n)]  # lp, rule
+        self._succ: list[dict[int, int | None]] = [{} for _ in range(n)]
+        self._tiebreak = 0
+        self.pushed = 0
+        self.start = self.index[grammar.start]
+
+    def _init(self, s: int) -> list[tuple[float, int, int]]:
+        heap: list[tuple[float, int, int]] = []
+        self._heap[s] = heap
+        info = self._info[s]
+        for r, (rid, lp, children) in enumerate(self._rules[s]):
+            kids = []
+            total = lp
+            for c in children:
+                best = self._best(c)
+                if best is None:
+                    break
+                kids.append(best)
+                total += self._info[c][best][0]
+            else:
+                tid = self.store.intern(rid, tuple(kids))
+                info[tid] = (total, r)
+                self._tiebreak += 1
+                heap.append((-total, self._tiebreak, tid))
+        heapq.heapify(heap)
+        self.pushed += len(heap)
+        return heap
+
+    def _best(self, s: int) -> int | None:
+        heap = self._heap[s]
+        if heap is None:
+            heap = self._init(s)
+        return heap[0][2] if heap else None
+
+    def _next(self, s: int, tid: int) -> int | None:
+        """The program after ``tid`` in nonterminal ``s`` (``tid`` was produced there)."""
+        succ = self._succ[s]
+        if tid in succ:
+            return succ[tid]
+        heap = self._heap[s]
+        assert heap is not None
+        info = self._info[s]
+        heapq.heappop(heap)  # tid is the top: it is the most recent program of s
+        r = info[tid][1]
+        rid, rule_lp, children = self._rules[s][r]
+        kids = self.store.kids[tid]
+        intern = self.store.intern
+        all_info = self._info
+        for j, c in enumerate(children):
+            nxt = self._next(c, kids[j])
+            if nxt is None:
+                continue
+            new_kids = kids[:j] + (nxt,) + kids[j + 1 :]
+            new = intern(rid, new_kids)
+            if new in info:
+                continue
+            total = rule_lp
+            for cc, k in zip(children, new_kids, strict=True):
+                total += all_info[cc][k][0]
+            info[new] = (total, r)
+            self._tiebreak += 1
+            self.pushed += 1
+            heapq.heappush(heap, (-total, self._tiebreak, new))
+        top = heap[0][2] if heap else None
+        succ[tid] = top
+        return top
+
+    def __iter__(self) -> Iterator[tuple[int, float]]:
+        start = self.start
+        tid = self._best(start)
+        info = self._info[start]
+        while tid is not None:
+            yield tid, info[tid][0]
+            tid = self._next(start, tid)

@@ -1,0 +1,651 @@
+"""Terms of the search and their values: the inner loop of every enumerator.
+
+A term is a production applied to child terms, interned as an integer id, so enumerators
+keep compact tuples of ints and never rebuild trees. Each term lives in an *environment*
+(the types of the lambda-bound variables in scope) and has a *value vector*: its values at
+the environment's points. With no bound variables the points are the spec's examples; under
+a lambda they are probe bindings of the bound variables for each example (LambdaBeam-style),
+so lambda bodies can be compared by behaviour too.
+
+A new term's values come from its children's stored values: one primitive application per
+point, never a re-evaluation of the tree. A run that fails at a point (an ``EvalError``, a
+size bound) leaves the marker :data:`ERR` there: errors are values of the search.
+Higher-order primitives call their lambdas through closures built once per term.
+
+References:
+    Udupa et al., "TRANSIT", PLDI 2013 and Albarghouthi et al., "Recursive program
+    synthesis", CAV 2013 (observational equivalence); Shi et al., "LambdaBeam", NeurIPS 2023
+    (values of terms under lambdas).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dsl
+from dsl import BOOL, INT, Primitive, TFun, TList, Type
+from synth._grammar import Production
+from synth._kernels import ERR, Kernel, kernel_for, kernels
+
+
+class _Fuel:
+    """Work budget shared by the lambdas of one evaluation (one point)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = 0
+
+
+class BudgetExhausted(Exception):
+    """Raised inside a search when its deadline passes in the middle of a step."""
+
+
+class SearchLimits:
+    """Bounds on evaluation during search (tighter than interactive defaults)."""
+
+    __slots__ = ("fuel", "max_int", "max_list_len")
+
+    def __init__(
+        self, *, fuel: int | None = None, max_int: int = 2**63 - 1, max_list_len: int = 2_000
+    ) -> None:
+        self.fuel = fuel  # None: scaled to the size of the examples (see TermStore)
+        self.max_int = max_int
+        self.max_list_len = max_list_len
+
+
+_LAZY = frozenset({"if", "and", "or"})
+
+
+def _lazy_core(prim: Primitive) -> str | None:
+    core = dsl.CORE.get(prim.name)
+    if prim.name in _LAZY and isinstance(core, Primitive) and core.impl is prim.impl:
+        return prim.name
+    return None
+
+
+def _probe_values(t: Type, values: Sequence[Any]) -> list[Any]:
+    """Values a variable of type ``t`` is tried at, drawn from one example's values."""
+    ints: set[int] = {0, 1}
+    lists: dict[Any, None] = {(): None}
+
+    def walk(v: Any) -> None:
+        if isinstance(v, bool):
+            return
+        if isinstance(v, int):
+            ints.add(v)
+        elif isinstance(v, tuple):
+            if dsl.value_has_type(v, t):
+                lists[v] = None
+            for x in v:
+                walk(x)
+
+    for v in values:
+        walk(v)
+    if t == BOOL:
+        return [False, True]
+    if t == INT:
+        ordered = sorted(ints)
+        if len(ordered) > 7:  # spread over the range: smallest, largest and between
+            step = (len(ordered) - 1) / 6
+            ordered = sorted({ordered[round(i * step)] for i in range(7)} | {0, 1})
+        return ordered
+    if isinstance(t, TList):
+        return list(lists)[:4]
+    return []
+
+
+class TermStore:
+    """Interned terms with their value vectors, for one spec's examples.
+
+    Args:
+        examples_args: per example, the argument tuple (interpreter form).
+        limits: bounds applied while evaluating terms.
+        max_points: most probe points per example under a lambda.
+        max_total_points: most probe points over all examples under a lambda (at least two
+            per example are kept).
+    """
+
+    def __init__(
+        self,
+        examples_args: Sequence[tuple[Any, ...]],
+        examples_out: Sequence[Any] = (),
+        *,
+        limits: SearchLimits | None = None,
+        max_points: int = 12,
+        max_total_points: int = 32,
+    ) -> None:
+        self.args = [tuple(a) for a in examples_args]
+        self.outs = list(examples_out)
+        self.nparams = len(self.args[0]) if self.args else 0
+        self.limits = limits or SearchLimits()
+        if self.limits.fuel is None:
+            # Enough for quadratic work over the examples' values, little enough that a
+            # loop that never ends costs the search only a moment.
+            size = max(
+                (_scalars(a) + _scalars(o) for a, o in zip(self.args, self.outs, strict=False)),
+                default=1,
+            )
+            self.limits.fuel = max(100, min(5_000, 50 + 4 * size * size))
+        self.fuel_budget: int = self.limits.fuel
+        self.max_points = max_points
+        self.max_total_points = max_total_points
+        self.fuel = _Fuel()
+        self.deadline = math.inf
+        # rules: a production in an environment, numbered
+        self.rule_prod: list[Production] = []
+        self.rule_env: list[tuple[Type, ...]] = []
+        self._rule_index: dict[tuple[Production, tuple[Type, ...]], int] = {}
+        # parallel arrays indexed by term id
+        self.rule: list[int] = []
+        self.kids: list[tuple[int, ...]] = []
+        self.vec: list[tuple[Any, ...] | None] = []
+        self.has_err: list[bool] = []
+        self.dynamic: list[bool] = []  # contains a recursive call: no values bottom-up
+        self.mask: list[int] = []  # bit j set: the term uses bound variable j
+        self.depth: list[int] = []  # height of the term as a tree
+        self._fn: dict[int, Callable[[tuple[Any, ...]], Any]] = {}
+        self._index: dict[tuple[int, tuple[int, ...]], int] = {}
+        self._points: dict[tuple[Type, ...], list[tuple[Any, ...]]] = {}
+        self._point_example: dict[tuple[Type, ...], list[int]] = {}
+        self._defs: dict[str, Callable[..., Any]] = {}
+        self._appliers: list[Callable[[tuple[int, ...]], tuple[Any, ...]] | None] = []
+        self._kernels: dict[str, Kernel] = kernels(self.limits.max_list_len)
+
+    def __len__(self) -> int:
+        return len(self.rule)
+
+    def rule_id(self, prod: Production, env: tuple[Type, ...]) -> int:
+        """A small integer naming ``prod`` used in environment ``env``."""
+        key = (prod, env)
+        rid = self._rule_index.get(key)
+        if rid is None:
+            rid = len(self.rule_prod)
+            self._rule_index[key] = rid
+            self.rule_prod.append(prod)
+            self.rule_env.append(env)
+        return rid
+
+    def prod(self, tid: int) -> Production:
+        """The production at the root of term ``tid``."""
+        return self.rule_prod[self.rule[tid]]
+
+    def env(self, tid: int) -> tuple[Type, ...]:
+        """The bound-variable types in scope of term ``tid``."""
+        return self.rule_env[self.rule[tid]]
+
+    # -- points --------------------------------------------------------------------------
+    def points(self, env: tuple[Type, ...]) -> list[tuple[Any, ...]]:
+        """The full environments (example args + bound values) where terms of ``env`` are
+        evaluated."""
+        pts = self._points.get(env)
+        if pts is None:
+            pts, owners = self._make_points(env)
+            self._points[env] = pts
+            self._point_example[env] = owners
+        return pts
+
+    def owners(self, env: tuple[Type, ...]) -> list[int]:
+        """For each point of ``env``, the index of the example it belongs to."""
+        self.points(env)
+        return self._point_example[env]
+
+    def _make_points(self, env: tuple[Type, ...]) -> tuple[list[tuple[Any, ...]], list[int]]:
+        if not env:
+            return list(self.args), list(range(len(self.args)))
+        pts: list[tuple[Any, ...]] = []
+        owners: list[int] = []
+        for i, args in enumerate(self.args):
+            seen = [*args, *([self.outs[i]] if i < len(self.outs) else [])]
+            choices = [_probe_values(t, seen) for t in env]
+            combos = list(itertools.product(*choices))
+            per_example = max(2, min(self.max_points, self.max_total_points // len(self.args)))
+            if len(combos) > per_example:  # an even spread, deterministic
+                step = len(combos) / per_example
+                combos = [combos[int(k * step)] for k in range(per_example)]
+            for c in combos:
+                pts.append(args + c)
+                owners.append(i)
+        return pts, owners
+
+    # -- interning -----------------------------------------------------------------------
+    def add(self, rid: int, kids: tuple[int, ...], vec: tuple[Any, ...] | None = None) -> int:
+        """A new term ``rule(kids)``, not checked against existing ones (bottom-up search
+        never builds the same term twice)."""
+        tid = len(self.rule)
+        p = self.rule_prod[rid]
+        kind = p.kind
+        if kind == "var":
+            mask = 1 << p.payload
+            dyn = False
+            depth = 1
+        elif kind == "lift":
+            mask = 0
+            dyn = False
+            depth = self.depth[kids[0]]
+        else:
+            mask = 0
+            dyn = kind == "self"
+            masks = self.mask
+            dynamic = self.dynamic
+            depths = self.depth
+            depth = 0
+            for k in kids:
+                mask |= masks[k]
+                dyn = dyn or dynamic[k]
+                if depths[k] > depth:
+                    depth = depths[k]
+            depth += 1
+            if kind == "lambda":  # the lambda's own variables are not free outside it
+                mask &= (1 << len(self.rule_env[rid])) - 1
+        self.rule.append(rid)
+        self.kids.append(kids)
+        self.vec.append(vec)
+        self.has_err.append(vec is not None and ERR in vec)
+        self.mask.append(mask)
+        self.depth.append(depth)
+        self.dynamic.append(dyn)
+        return tid
+
+    def intern(self, rid: int, kids: tuple[int, ...]) -> int:
+        """The id of ``rule(kids)``, creating the term (without values) if it is new."""
+        key = (rid, kids)
+        tid = self._index.get(key)
+        if tid is None:
+            tid = self.add(rid, kids)
+            self._index[key] = tid
+        return tid
+
+    def values(self, tid: int) -> tuple[Any, ...] | None:
+        """The value vector of term ``tid`` (computed once); None for dynamic terms."""
+        v = self.vec[tid]
+        if v is None and not self.dynamic[tid]:
+            v = self.compute(self.rule[tid], self.kids[tid])
+            self.vec[tid] = v
+            self.has_err[tid] = ERR in v
+        return v
+
+    # -- evaluation ----------------------------------------------------------------------
+    def compute(self, rid: int, kids: tuple[int, ...]) -> tuple[Any, ...]:
+        """The value vector of ``rule(kids)`` from the children's vectors."""
+        vec = self.vec
+        for k in kids:
+            if vec[k] is None and self.rule_prod[self.rule[k]].kind != "lambda":
+                self.values(k)
+        return self.applier(rid)(kids)
+
+    def applier(self, rid: int) -> Callable[[tuple[int, ...]], tuple[Any, ...]]:
+        """A function from child term ids (whose vectors are computed) to the vector of
+        ``rule(children)``; made once per rule so that the per-candidate work is small."""
+        while len(self._appliers) <= rid:
+            self._appliers.append(None)
+        ap = self._appliers[rid]
+        if ap is None:
+            ap = self._make_applier(rid)
+            self._appliers[rid] = ap
+        return ap
+
+    def _make_applier(self, rid: int) -> Callable[[tuple[int, ...]], tuple[Any, ...]]:
+        p = self.rule_prod[rid]
+        pts = self.points(self.rule_env[rid])
+        vec = self.vec
+        has_err = self.has_err
+        kind = p.kind
+        if kind == "const":
+            const = (p.payload,) * len(pts)
+            return lambda kids: const
+        if kind in ("param", "var"):
+            offset = 0 if kind == "param" else self.nparams
+            column = tuple(map(operator.itemgetter(offset + p.payload), pts))
+            return lambda kids: column
+        if kind == "singleton":
+            return lambda kids: tuple(ERR if v is ERR else (v,) for v in vec[kids[0]])  # type: ignore[union-attr]
+        if kind in ("lambda", "lift"):
+            raise ValueError(f"a {kind} term gets its values from its enumerator")
+        if kind == "self":
+            raise ValueError("recursive terms are evaluated by the interpreter")
+        impl = self._impl(p)
+        if any(isinstance(a, TFun) for a in p.args):
+            return lambda kids: self._apply_higher_order(p, impl, kids, pts)
+        check_int = kind == "prim" and p.payload.needs_int_check()
+        m = self.limits.max_int
+        kern = kernel_for(p.payload, self._kernels) if kind == "prim" else None
+        if kern is not None:
+            if len(p.args) == 2:
+
+                def kernel2(kids: tuple[int, ...]) -> tuple[Any, ...]:
+                    a, b = kids
+                    out = kern((vec[a], vec[b]), (has_err[a], has_err[b]))  # type: ignore[arg-type]
+                    return _bound_ints(out, m) if check_int else out
+
+                return kernel2
+
+            def kernel_n(kids: tuple[int, ...]) -> tuple[Any, ...]:
+                out = kern([vec[k] for k in kids], [has_err[k] for k in kids])  # type: ignore[misc]
+                return _bound_ints(out, m) if check_int else out
+
+            return kernel_n
+        pointwise = self._pointwise
+
+        if len(p.args) == 1:
+
+            def apply1(kids: tuple[int, ...]) -> tuple[Any, ...]:
+                (a,) = kids
+                if not has_err[a]:
+                    try:
+                        out = tuple(map(impl, vec[a]))  # type: ignore[arg-type]
+                    except Exception:
+                        pass
+                    else:
+                        if check_int and out and (max(out) > m or min(out) < -m):
+                            return tuple(ERR if not -m <= v <= m else v for v in out)
+                        return out
+                return pointwise(impl, [vec[a]], check_int)  # type: ignore[list-item]
+
+            return apply1
+        if len(p.args) == 2:
+
+            def apply2(kids: tuple[int, ...]) -> tuple[Any, ...]:
+                a, b = kids
+                if not (has_err[a] or has_err[b]):
+                    try:
+                        out = tuple(map(impl, vec[a], vec[b]))  # type: ignore[arg-type]
+                    except Exception:
+                        pass
+                    else:
+                        if check_int and out and (max(out) > m or min(out) < -m):
+                            return tuple(ERR if not -m <= v <= m else v for v in out)
+                        return out
+                return pointwise(impl, [vec[a], vec[b]], check_int)  # type: ignore[list-item]
+
+            return apply2
+
+        def apply_n(kids: tuple[int, ...]) -> tuple[Any, ...]:
+            vecs = [vec[k] for k in kids]
+            if not any(has_err[k] for k in kids):
+                try:
+                    out = tuple(map(impl, *vecs))  # type: ignore[arg-type]
+                except Exception:
+                    pass
+                else:
+                    if check_int and out and (max(out) > m or min(out) < -m):
+                        return tuple(ERR if not -m <= v <= m else v for v in out)
+                    return out
+            return pointwise(impl, vecs, check_int)  # type: ignore[arg-type]
+
+        return apply_n
+
+    def _pointwise(
+        self, impl: Callable[..., Any], vecs: list[tuple[Any, ...]], check_int: bool
+    ) -> tuple[Any, ...]:
+        out = []
+        m = self.limits.max_int
+        for args in zip(*vecs, strict=True):
+            if ERR in args:
+                out.append(ERR)
+                continue
+            try:
+                v = impl(*args)
+            except Exception:
+                out.append(ERR)
+                continue
+            out.append(ERR if check_int and not -m <= v <= m else v)
+        return tuple(out)
+
+    def _apply_higher_order(
+        self, p: Production, impl: Callable[..., Any], kids: tuple[int, ...], pts: list[Any]
+    ) -> tuple[Any, ...]:
+        if time.perf_counter() > self.deadline:
+            raise BudgetExhausted
+        columns: list[Sequence[Any]] = []
+        for a, k in zip(p.args, kids, strict=True):
+            if isinstance(a, TFun):
+                columns.append(self._lambda_column(k, pts))
+            else:
+                kv = self.values(k)
+                assert kv is not None
+                columns.append(kv)
+        out = []
+        fuel = self.fuel
+        budget = self.fuel_budget
+        max_len = self.limits.max_list_len
+        m = self.limits.max_int
+        for args in zip(*columns, strict=True):
+            if ERR in args:
+                out.append(ERR)
+                continue
+            fuel.left = budget
+            try:
+                v = impl(*args)
+            except dsl.EvalBudgetError as err:
+                if err.resource == "fuel":
+                    # Out of fuel at one point: it would very likely be at the others too,
+                    # and running them is what makes non-terminating loops expensive. Give
+                    # up on this candidate (the search is incomplete only for programs that
+                    # need more than the search's fuel).
+                    return (ERR,) * len(pts)
+                out.append(ERR)
+                continue
+            except Exception:
+                out.append(ERR)
+                continue
+            if (type(v) is int and not -m <= v <= m) or (type(v) is tuple and len(v) > max_len):
+                v = ERR
+            out.append(v)
+        return tuple(out)
+
+    def _lambda_column(self, lam: int, pts: list[tuple[Any, ...]]) -> list[Callable[..., Any]]:
+        """The Python function that lambda term ``lam`` denotes at each point."""
+        body_fn = self.closure(self.kids[lam][0])
+        fuel = self.fuel
+        arity = len(self.prod(lam).payload)
+
+        def make(env: tuple[Any, ...]) -> Callable[..., Any]:
+            if arity == 1:
+
+                def f1(x: Any) -> Any:
+                    fuel.left -= 1
+                    if fuel.left < 0:
+                        raise dsl.EvalBudgetError("fuel", 0)
+                    return body_fn((*env, x))
+
+                return f1
+
+            def fn(*xs: Any) -> Any:
+                fuel.left -= 1
+                if fuel.left < 0:
+                    raise dsl.EvalBudgetError("fuel", 0)
+                return body_fn(env + xs)
+
+            return fn
+
+        return [make(e) for e in pts]
+
+    def _impl(self, p: Production) -> Callable[..., Any]:
+        if p.kind == "prim":
+            impl: Callable[..., Any] = p.payload.impl
+            return impl
+        if p.kind == "def":
+            fn = self._defs.get(p.name)
+            if fn is None:
+                d: dsl.Definition = p.payload
+                compiled = dsl.compile_definition(d, module=dsl.Module((d,)))
+                limits = dsl.Limits(fuel=self.fuel_budget)
+
+                def fn(*args: Any) -> Any:
+                    return compiled.run(args, limits=limits)
+
+                self._defs[p.name] = fn
+            return fn
+        raise ValueError(f"production {p.name!r} ({p.kind}) has no implementation")
+
+    # -- closures (for evaluation inside lambdas) -----------------------------------------
+    def closure(self, tid: int) -> Callable[[tuple[Any, ...]], Any]:
+        """A function from a full environment tuple to the term's value (raises on error)."""
+        fn = self._fn.get(tid)
+        if fn is None:
+            fn = self._build_closure(tid)
+            self._fn[tid] = fn
+        return fn
+
+    def _build_closure(self, tid: int) -> Callable[[tuple[Any, ...]], Any]:
+        p = self.prod(tid)
+        kids = self.kids[tid]
+        if p.kind == "const":
+            c = p.payload
+            return lambda e: c
+        if p.kind == "param":
+            return operator.itemgetter(p.payload)
+        if p.kind == "var":
+            return operator.itemgetter(self.nparams + p.payload)
+        if p.kind == "singleton":
+            f = self.closure(kids[0])
+            return lambda e: (f(e),)
+        if p.kind == "lambda":
+            body = self.closure(kids[0])
+            fuel = self.fuel
+
+            def lam(e: tuple[Any, ...]) -> Callable[..., Any]:
+                def fn(*xs: Any) -> Any:
+                    fuel.left -= 1
+                    if fuel.left < 0:
+                        raise dsl.EvalBudgetError("fuel", 0)
+                    return body(e + xs)
+
+                return fn
+
+            return lam
+        if p.kind == "self":
+            raise ValueError("recursive terms are evaluated by the interpreter")
+        if p.kind == "lift":
+            return self.closure(kids[0])
+        impl = self._impl(p)
+        fs = [self.closure(k) for k in kids]
+        lazy = _lazy_core(p.payload) if p.kind == "prim" else None
+        if lazy == "if":
+            c, a, b = fs
+            return lambda e: a(e) if c(e) else b(e)
+        if lazy == "and":
+            a, b = fs
+            return lambda e: a(e) and b(e)
+        if lazy == "or":
+            a, b = fs
+            return lambda e: a(e) or b(e)
+        base = _call(impl, fs)
+        m = self.limits.max_int
+        max_len = self.limits.max_list_len
+        fuel = self.fuel
+        if p.kind == "prim" and p.payload.needs_int_check():
+
+            def checked_int(e: tuple[Any, ...]) -> Any:
+                v = base(e)
+                if -m <= v <= m:
+                    return v
+                raise dsl.EvalBudgetError("integer size", m)
+
+            return checked_int
+        if isinstance(p.type, TList):
+
+            def checked_list(e: tuple[Any, ...]) -> Any:
+                v = base(e)
+                n = len(v)
+                if n > max_len:
+                    raise dsl.EvalBudgetError("list length", max_len)
+                fuel.left -= n
+                return v
+
+            return checked_list
+        return base
+
+
+def _bound_ints(out: tuple[Any, ...], m: int) -> tuple[Any, ...]:
+    """``out`` with every int beyond the search's bound replaced by ERR."""
+    try:
+        if not out or (max(out) <= m and min(out) >= -m):
+            return out
+    except TypeError:  # ERR among the values
+        pass
+    return tuple([v if v is ERR or -m <= v <= m else ERR for v in out])
+
+
+def _scalars(value: Any) -> int:
+    """Number of ints and bools in a value."""
+    if isinstance(value, tuple):
+        return sum(_scalars(v) for v in value)
+    return 1
+
+
+def _call(impl: Callable[..., Any], fs: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    if len(fs) == 1:
+        (f,) = fs
+        return lambda e: impl(f(e))
+    if len(fs) == 2:
+        f, g = fs
+        return lambda e: impl(f(e), g(e))
+    if len(fs) == 3:
+        f, g, h = fs
+        return lambda e: impl(f(e), g(e), h(e))
+    return lambda e: impl(*[f(e) for f in fs])
+
+
+_LAMBDA_NAMES: dict[str, tuple[str, ...]] = {
+    "fold": ("x", "acc"),
+    "loop": ("i", "acc"),
+    "while_": ("s",),
+    "zipwith": ("x", "y"),
+    "scanl1": ("acc", "x"),
+}
+
+
+def _literal(value: Any) -> dsl.Expr:
+    if isinstance(value, bool):
+        return dsl.BoolLit(value)
+    if isinstance(value, int):
+        return dsl.IntLit(value)
+    return dsl.ListLit(tuple(_literal(v) for v in value))
+
+
+def to_expr(
+    store: TermStore, tid: int, param_names: Sequence[str], *, self_name: str = "f"
+) -> dsl.Expr:
+    """The AST of term ``tid``; lambda parameters get readable names (``x``, ``acc``, ...)."""
+    taken = set(param_names) | {self_name}
+
+    def fresh(base: str, bound: tuple[str, ...]) -> str:
+        name, i = base, 1
+        while name in taken or name in bound:
+            i += 1
+            name = f"{base}{i}"
+        return name
+
+    def go(t: int, bound: tuple[str, ...], parent: str) -> dsl.Expr:
+        p = store.prod(t)
+        kids = store.kids[t]
+        if p.kind == "const":
+            return _literal(p.payload)
+        if p.kind == "param":
+            return dsl.Var(param_names[p.payload])
+        if p.kind == "var":
+            return dsl.Var(bound[p.payload])
+        if p.kind == "singleton":
+            return dsl.ListLit((go(kids[0], bound, p.name),))
+        if p.kind == "lift":
+            return go(kids[0], bound, parent)
+        if p.kind == "lambda":
+            arity = len(p.payload)
+            bases = _LAMBDA_NAMES.get(parent, ("x", "y", "z", "w")[:arity])
+            if len(bases) != arity:
+                bases = ("x", "y", "z", "w")[:arity]
+            names: list[str] = []
+            for b in bases:
+                names.append(fresh(b, bound + tuple(names)))
+            return dsl.Lambda(tuple(names), go(kids[0], bound + tuple(names), parent))
+        name = self_name if p.kind == "self" else p.name
+        return dsl.Call(name, tuple(go(k, bound, p.name) for k in kids))
+
+    return go(tid, (), "start")
