@@ -106,6 +106,10 @@ def _must_vary(prod: Production) -> tuple[int, ...]:
     return (0,)
 
 
+class _Found(Exception):
+    """A program of the start kind has the target's values."""
+
+
 class BottomUp:
     """Enumerate programs by increasing cost, one per behaviour.
 
@@ -123,6 +127,7 @@ class BottomUp:
         deadline: float = math.inf,
         max_candidates: int | None = None,
         lift_penalty: int = 3,
+        target: tuple[Any, ...] | None = None,
     ) -> None:
         grammar = pcfg.grammar
         if grammar.allow_recursion:
@@ -173,6 +178,9 @@ class BottomUp:
         self.lift_penalty = lift_penalty
         self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
         self.overhead = self._overheads()
+        # values the consumer is looking for: a program with them is handed out at once
+        self.target = target
+        self._resume: dict[tuple[Kind, int], list[int]] = {}
         self._varies: dict[int, bool] = {}
         self.candidates = 0
         self.kept = 0
@@ -244,17 +252,29 @@ class BottomUp:
                 if ov < math.inf and step - ov >= 1
             )
             for cost, _, _, _, kind in tasks:
-                try:
-                    new = self._level(kind, cost)
-                except BudgetExhausted:
-                    self.stopped = self.stopped or "time"
-                    return
+                yielded = 0
+                while True:
+                    try:
+                        new = self._level(kind, cost)
+                    except BudgetExhausted:
+                        self.stopped = self.stopped or "time"
+                        return
+                    except _Found:
+                        # A program with the target's values: hand it out before the rest
+                        # of its level is built; if the consumer goes on, the level is
+                        # built again from where it was (what it built is kept).
+                        partial = self._resume[(kind, cost)]
+                        for tid in partial[yielded:]:
+                            yield tid, cost
+                        yielded = len(partial)
+                        continue
+                    break
                 if new:
                     self.bank[kind][cost] = new
                     if not kind[1] and kind[0] in self.lifts:
                         self._lift(kind[0], new, cost)
                     if kind == start:
-                        for tid in new:
+                        for tid in new[yielded:]:
                             yield tid, cost
         self.stopped = "exhausted"
 
@@ -279,7 +299,10 @@ class BottomUp:
 
     def _level(self, kind: Kind, cost: int) -> list[int]:
         store = self.store
-        new: list[int] = []
+        watch = self.target is not None and kind == self.start
+        new: list[int] = self._resume.pop((kind, cost), [])
+        if watch:
+            self._resume[(kind, cost)] = new  # kept if a match interrupts the level
         seen = self.seen[kind]
         for rid, closed, lifted in self.pending.pop((kind, cost), ()):
             if lifted not in seen:
@@ -302,6 +325,7 @@ class BottomUp:
         # under a lambda, only programs that use a bound variable are built here; closed
         # ones arrive by lifting
         need_var = n_env > 0
+        target = self.target
         # the grammar's depth bound: a lambda and its parent sit above a lambda's body
         max_kid_depth = self.max_depth - 1 - (2 if n_env else 0)
         depth = store.depth
@@ -313,7 +337,7 @@ class BottomUp:
             arity = len(rule.children)
             if arity == 0:
                 if rest == 0:
-                    self._offer(rule.rid, (), seen, new)
+                    self._offer(rule.rid, (), seen, new, watch)
                 continue
             if rest < arity:
                 continue
@@ -331,6 +355,8 @@ class BottomUp:
                     if vec not in seen:
                         seen[vec] = tid = add(rid, kids, vec)
                         new.append(tid)
+                        if watch and vec == target:
+                            raise _Found
             elif arity == 2:
                 bank_a = self.bank.get(rule.children[0], {})
                 bank_b = self.bank.get(rule.children[1], {})
@@ -360,12 +386,15 @@ class BottomUp:
                             if vec not in seen:
                                 seen[vec] = tid = add(rid, kids, vec)
                                 new.append(tid)
+                                if watch and vec == target:
+                                    raise _Found
             else:
                 for kids in self._combinations(rule, rest, max_kid_depth):
                     if need_var and not any(mask[k] for k in kids):
                         continue
-                    self._offer(rule.rid, kids, seen, new)
+                    self._offer(rule.rid, kids, seen, new, watch)
         self.kept += len(new)
+        self._resume.pop((kind, cost), None)
         return new
 
     def _tick(self, n: int) -> None:
@@ -376,7 +405,12 @@ class BottomUp:
             raise BudgetExhausted
 
     def _offer(
-        self, rid: int, kids: tuple[int, ...], seen: dict[tuple[Any, ...], int], new: list[int]
+        self,
+        rid: int,
+        kids: tuple[int, ...],
+        seen: dict[tuple[Any, ...], int],
+        new: list[int],
+        watch: bool = False,
     ) -> None:
         self._tick(1)
         vec = self.store.applier(rid)(kids)
@@ -385,6 +419,8 @@ class BottomUp:
         tid = self.store.add(rid, kids, vec)
         seen[vec] = tid
         new.append(tid)
+        if watch and vec == self.target:
+            raise _Found
 
     def _combinations(
         self, rule: _KindRule, total: int, max_depth: int

@@ -92,22 +92,22 @@ class HeapSearch:
         assert heap is not None
         info = self._info[s]
         heapq.heappop(heap)  # tid is the top: it is the most recent program of s
-        r = info[tid][1]
-        rid, rule_lp, children = self._rules[s][r]
+        lp, r = info[tid]
+        rid, _, children = self._rules[s][r]
         kids = self.store.kids[tid]
         intern = self.store.intern
         all_info = self._info
         for j, c in enumerate(children):
-            nxt = self._next(c, kids[j])
+            kid = kids[j]
+            nxt = self._next(c, kid)
             if nxt is None:
                 continue
-            new_kids = kids[:j] + (nxt,) + kids[j + 1 :]
-            new = intern(rid, new_kids)
+            new = intern(rid, kids[:j] + (nxt,) + kids[j + 1 :])
             if new in info:
                 continue
-            total = rule_lp
-            for cc, k in zip(children, new_kids, strict=True):
-                total += all_info[cc][k][0]
+            child_info = all_info[c]
+            # swap one child's log-probability for its successor's
+            total = lp - child_info[kid][0] + child_info[nxt][0]
             info[new] = (total, r)
             self._tiebreak += 1
             self.pushed += 1

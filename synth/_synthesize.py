@@ -207,7 +207,9 @@ def synthesize(
     found: tuple[int, float | None, int | None] | None = None
     search: BottomUp | HeapSearch
     if enumerator == "bottom_up":
-        search = BottomUp(pcfg, store, deadline=deadline, max_candidates=budget.programs)
+        search = BottomUp(
+            pcfg, store, deadline=deadline, max_candidates=budget.programs, target=target
+        )
     else:
         search = HeapSearch(pcfg, store)
     try:

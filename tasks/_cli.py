@@ -16,7 +16,7 @@ import dsl
 
 app = typer.Typer(
     name="abstrax",
-    help="abstrax: neuro-symbolic program synthesis. Check and run .abx programs.",
+    help="abstrax: neuro-symbolic program synthesis. Synthesise, check and run programs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -122,6 +122,64 @@ def exec_(
         _err.print(f"{type(err).__name__}: {err}", markup=False)
         raise typer.Exit(1) from None
     _out.print(json.dumps(result), markup=False)
+
+
+def _parse_example(text: str, position: int) -> tuple[list[Any], Any]:
+    args_text, sep, out_text = text.partition("=>")
+    if not sep:
+        _err.print(
+            f"error: example {position} must read ARGS => OUTPUT, e.g. '[[3, 1, 2]] => 6' "
+            f"(ARGS is a JSON array of the arguments); got {text!r}",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    args = _parse_arg(args_text.strip(), position)
+    if not isinstance(args, list):
+        _err.print(f"error: example {position}: ARGS must be a JSON array, got {args!r}")
+        raise typer.Exit(2)
+    return args, _parse_arg(out_text.strip(), position)
+
+
+@app.command()
+def synth(
+    examples: Annotated[
+        list[str], typer.Argument(help="Examples 'ARGS => OUTPUT', e.g. '[[3, 1, 2]] => 6'.")
+    ],
+    library: LibraryOption = "core",
+    seconds: Annotated[float, typer.Option(min=0.01, help="Time budget.")] = 10.0,
+    enumerator: Annotated[
+        str, typer.Option(help="bottom_up (default), heap, or auto.")
+    ] = "bottom_up",
+    name: Annotated[str, typer.Option(help="Name of the synthesised definition.")] = "f",
+) -> None:
+    """Synthesise a program from input/output EXAMPLES and print it."""
+    from synth import Budget, Spec, SpecError, synthesize
+
+    lib = _library(library)
+    pairs = [_parse_example(e, i + 1) for i, e in enumerate(examples)]
+    if enumerator not in ("bottom_up", "heap", "auto"):
+        _err.print(f"error: unknown enumerator {enumerator!r}; choose bottom_up, heap or auto")
+        raise typer.Exit(2)
+    try:
+        spec = Spec.from_examples([(tuple(a), o) for a, o in pairs], name=name)
+        result = synthesize(
+            spec,
+            library=lib,
+            budget=Budget(seconds=seconds),
+            enumerator=enumerator,  # type: ignore[arg-type]
+        )
+    except SpecError as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    _err.print(
+        f"{'solved' if result.solved else 'not solved'} ({result.stop_reason}) in "
+        f"{result.seconds:.2f}s: {result.programs_explored:,} programs, "
+        f"{result.candidates:,} candidates ({result.enumerator})",
+        markup=False,
+    )
+    if result.program is None:
+        raise typer.Exit(1)
+    _out.print(dsl.pretty(result.program), markup=False)
 
 
 def main() -> None:
