@@ -8,6 +8,7 @@ Example:
       fold(xs, 0, fn (x, acc) => x + acc)
 """
 
+from synth import strategies, testing
 from synth._bottom_up import BottomUp, costs_from_pcfg
 from synth._grammar import (
     DEFAULT_CONSTANTS,
@@ -25,6 +26,7 @@ from synth._kernels import ERR
 from synth._spec import Budget, Example, Property, Spec, SpecError
 from synth._synthesize import Enumerated, SynthesisResult, enumerate, synthesize
 from synth._terms import SearchLimits, TermStore, to_expr
+from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
 
 __all__ = [
     "DEFAULT_CONSTANTS",
@@ -34,6 +36,7 @@ __all__ = [
     "BottomUp",
     "Budget",
     "Context",
+    "Counterexample",
     "Enumerated",
     "Example",
     "Grammar",
@@ -48,8 +51,13 @@ __all__ = [
     "SpecError",
     "SynthesisResult",
     "TermStore",
+    "VerificationReport",
     "costs_from_pcfg",
     "enumerate",
+    "sample_inputs",
+    "strategies",
     "synthesize",
+    "testing",
     "to_expr",
+    "verify",
 ]

@@ -12,9 +12,10 @@ import dsl
 from synth._bottom_up import BottomUp
 from synth._grammar import DEFAULT_CONSTANTS, PCFG, Grammar, Guide
 from synth._heap import HeapSearch
-from synth._kernels import ERR
-from synth._spec import Budget, Spec, SpecError
-from synth._terms import BudgetExhausted, SearchLimits, TermStore, to_expr
+from synth._search import definition, search
+from synth._spec import Budget, Example, Spec, SpecError
+from synth._terms import TermStore, to_expr
+from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
 
 Enumerator = Literal["auto", "bottom_up", "heap"]
 
@@ -41,6 +42,10 @@ class SynthesisResult:
         log_probability: of the program under the search's PCFG (heap search), or None.
         cost: the program's cost (bottom-up search), or None.
         stats: other per-run figures (grammar size, terms kept, rejected by the interpreter).
+        rounds: searches run (CEGIS: one more per counterexample).
+        counterexamples: what verification found wrong, in order; each was added to the
+            examples (or, for a spec with properties only, to the inputs) for the next round.
+        verification: the report on the program returned, when ``verify=True``.
     """
 
     spec: Spec
@@ -54,6 +59,9 @@ class SynthesisResult:
     log_probability: float | None = None
     cost: int | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    rounds: int = 1
+    counterexamples: tuple[Counterexample, ...] = ()
+    verification: VerificationReport | None = None
 
     @property
     def programs_per_second(self) -> float:
@@ -74,13 +82,6 @@ class Enumerated(NamedTuple):
     program: dsl.Definition
     log_probability: float | None
     cost: int | None
-
-
-def _definition(spec_name: str, grammar: Grammar, body: dsl.Expr) -> dsl.Definition:
-    params = tuple(
-        dsl.Param(n, t) for n, t in zip(grammar.param_names, grammar.signature.params, strict=True)
-    )
-    return dsl.Definition(spec_name, params, grammar.signature.ret, body)
 
 
 def _store_for(spec: Spec | None, grammar: Grammar) -> TermStore:
@@ -117,13 +118,13 @@ def enumerate(
     if enumerator == "heap":
         for tid, lp in HeapSearch(pcfg, store):
             body = to_expr(store, tid, grammar.param_names, self_name=name)
-            yield Enumerated(_definition(name, grammar, body), lp, None)
+            yield Enumerated(definition(name, grammar, body), lp, None)
     elif enumerator == "bottom_up":
         if spec is None:
             raise ValueError("bottom-up enumeration needs a spec with examples")
         for tid, cost in BottomUp(pcfg, store):
             body = to_expr(store, tid, grammar.param_names, self_name=name)
-            yield Enumerated(_definition(name, grammar, body), None, cost)
+            yield Enumerated(definition(name, grammar, body), None, cost)
     else:
         raise ValueError(f"enumerator must be 'heap' or 'bottom_up', got {enumerator!r}")
 
@@ -139,20 +140,37 @@ def synthesize(
     constants: Iterable[Any] = DEFAULT_CONSTANTS,
     allow_recursion: bool = False,
     exclude: Iterable[str] = (),
+    verify: bool = False,
+    verify_examples: int = 500,
+    verify_max_len: int = 50,
+    seed: int = 0,
 ) -> SynthesisResult:
-    """Find the most likely (or cheapest) program that fits every example of ``spec``.
+    """Find the most likely (or cheapest) program that fits ``spec``.
+
+    With ``verify=True`` this is counterexample-guided synthesis (CEGIS): a program that
+    fits the examples is checked by :func:`synth.verify` on generated inputs; a
+    counterexample joins the examples (its output from the reference), and the search runs
+    again, until a program passes verification or the budget ends. Each new round searches
+    afresh, since observational equivalence must see the new example (programs that failed
+    before fail again at once).
 
     Args:
-        spec: signature and examples.
+        spec: signature plus examples, and/or a reference, and/or properties. A spec with no
+            examples gets ``6`` sampled inputs: with a reference they become examples; with
+            properties only, candidates must satisfy the properties on them.
         library: primitives and definitions the program may use.
         guide: gives task-specific weights; None searches the uniform (unguided) PCFG.
-        budget: seconds and/or programs; the search stops within it.
-        enumerator: ``"bottom_up"`` (by cost, with observational equivalence: the default
-            for example specs), ``"heap"`` (exact probability order), or ``"auto"``.
+        budget: seconds and/or programs, for all rounds together.
+        enumerator: ``"bottom_up"`` (by cost, with observational equivalence: the default),
+            ``"heap"`` (exact probability order), or ``"auto"`` (heap when recursive).
         max_depth: deepest program.
         constants: literals the program may use.
         allow_recursion: let the program call itself (heap search; fuel bounds each run).
         exclude: names of library entries to leave out.
+        verify: check each answer on generated inputs and learn from counterexamples.
+        verify_examples: inputs per verification.
+        verify_max_len: longest generated list in verification.
+        seed: makes sampling and verification reproducible.
 
     Returns:
         A :class:`SynthesisResult`. A candidate that fails at run time on an example does
@@ -160,8 +178,8 @@ def synthesize(
         interpreter on every example.
 
     Raises:
-        SpecError: the spec has no examples (properties alone need verification-guided
-            search).
+        SpecError: nothing to search for (no examples, reference or properties), ``verify``
+            without a reference or properties, or a program name that is a library name.
 
     Example:
         >>> spec = Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4])])
@@ -172,8 +190,13 @@ def synthesize(
         raise ValueError(f"enumerator must be one of {_ENUMERATORS}, got {enumerator!r}")
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a synth.Budget, got {budget!r}")
-    if not spec.examples:
-        raise SpecError("synthesize needs input/output examples in the spec")
+    checkable = spec.reference is not None or bool(spec.properties)
+    if not spec.examples and not checkable:
+        raise SpecError(
+            "nothing to synthesise from: give the spec examples, a reference or properties"
+        )
+    if verify and not checkable:
+        raise SpecError("verify=True needs a spec with a reference or properties")
     if spec.name in library:
         raise SpecError(
             f"the program's name {spec.name!r} is also in library {library.name!r}, so the "
@@ -191,107 +214,84 @@ def synthesize(
         exclude=exclude,
     )
     pcfg = guide.weights(spec, grammar) if guide is not None else grammar.uniform()
-    if enumerator == "auto":
-        enumerator = "heap" if allow_recursion else "bottom_up"
-    store = TermStore(
-        [e.args for e in spec.examples],
-        [e.output for e in spec.examples],
-        limits=SearchLimits(),
+    chosen: Literal["bottom_up", "heap"] = (
+        ("heap" if allow_recursion else "bottom_up") if enumerator == "auto" else enumerator
     )
-    store.deadline = deadline
-    target = tuple(e.output for e in spec.examples)
-    max_programs = budget.programs if budget.programs is not None else math.inf
-    checker = _Checker(spec, library, grammar)
-    explored = 0
-    stop = "exhausted"
-    found: tuple[int, float | None, int | None] | None = None
-    search: BottomUp | HeapSearch
-    if enumerator == "bottom_up":
-        search = BottomUp(
-            pcfg, store, deadline=deadline, max_candidates=budget.programs, target=target
-        )
-    else:
-        search = HeapSearch(pcfg, store)
-    try:
-        for tid, score in search:
-            explored += 1
-            if store.dynamic[tid]:
-                fits = checker.fits(to_expr(store, tid, grammar.param_names, self_name=spec.name))
-            else:
-                fits = store.values(tid) == target and checker.fits(
-                    to_expr(store, tid, grammar.param_names, self_name=spec.name)
-                )
-            if fits:
-                lp = score if enumerator == "heap" else None
-                cost = int(score) if enumerator == "bottom_up" else None
-                found = (tid, lp, cost)
-                stop = "solved"
-                break
-            if explored >= max_programs:
-                stop = "programs"
-                break
-            if not explored & 63 and time.perf_counter() >= deadline:
-                stop = "time"
-                break
+    examples: list[Example] = list(spec.examples)
+    inputs: list[tuple[Any, ...]] = []
+    if not examples:
+        sampled = sample_inputs(spec, 6, seed=seed)
+        if spec.reference is not None:
+            examples = [
+                Example(dsl.to_internal(a), dsl.to_internal(spec.reference(*a))) for a in sampled
+            ]
         else:
-            if isinstance(search, BottomUp) and search.stopped is not None:
-                stop = search.stopped
-    except BudgetExhausted:
-        stop = "time"
-    seconds = time.perf_counter() - began
-    program = None
-    if found is not None:
-        body = to_expr(store, found[0], grammar.param_names, self_name=spec.name)
-        program = _definition(spec.name, grammar, body)
-    candidates = search.candidates if isinstance(search, BottomUp) else explored
-    stats: dict[str, Any] = {
-        "nonterminals": len(grammar),
-        "terms": len(store),
-        "rejected_by_interpreter": checker.rejected,
-    }
-    if isinstance(search, BottomUp):
-        stats.update(kept=search.kept, max_cost_reached=search.cost)
-    else:
-        stats.update(heap_pushes=search.pushed)
+            inputs = [dsl.to_internal(a) for a in sampled]
+    max_programs = budget.programs if budget.programs is not None else math.inf
+    counterexamples: list[Counterexample] = []
+    explored = candidates = rounds = 0
+    stats: dict[str, Any] = {}
+    while True:
+        rounds += 1
+        outcome = search(
+            spec,
+            pcfg,
+            library=library,
+            enumerator=chosen,
+            examples=examples,
+            inputs=inputs,
+            deadline=deadline,
+            max_programs=max_programs - explored,
+        )
+        explored += outcome.programs_explored
+        candidates += outcome.candidates
+        for key, value in outcome.stats.items():
+            stats[key] = stats.get(key, 0) + value if key != "nonterminals" else value
+        report = None
+        if outcome.program is not None and verify:
+            report = _verify(outcome.program, spec, library, verify_examples, verify_max_len, seed)
+            if not report.passed and time.perf_counter() < deadline and explored < max_programs:
+                cex = report.counterexample
+                assert cex is not None
+                counterexamples.append(cex)
+                if spec.reference is not None:  # the reference gives the right output
+                    examples.append(
+                        Example(dsl.to_internal(cex.args), dsl.to_internal(cex.expected))
+                    )
+                else:
+                    inputs.append(dsl.to_internal(cex.args))
+                continue
+        break
+    solved = outcome.program is not None and (report is None or report.passed)
+    stop = outcome.stop_reason
+    if outcome.program is not None and not solved:
+        stop = "time" if time.perf_counter() >= deadline else "programs"
     return SynthesisResult(
         spec=spec,
-        program=program,
-        solved=program is not None,
+        program=outcome.program if solved else None,
+        solved=solved,
         programs_explored=explored,
         candidates=candidates,
-        seconds=seconds,
-        enumerator=enumerator,
+        seconds=time.perf_counter() - began,
+        enumerator=chosen,
         stop_reason=stop,
-        log_probability=found[1] if found else None,
-        cost=found[2] if found else None,
+        log_probability=outcome.log_probability if solved else None,
+        cost=outcome.cost if solved else None,
         stats=stats,
+        rounds=rounds,
+        counterexamples=tuple(counterexamples),
+        verification=report,
     )
 
 
-class _Checker:
-    """Runs a candidate with the real interpreter on every example."""
-
-    def __init__(self, spec: Spec, library: dsl.Library, grammar: Grammar) -> None:
-        self.spec = spec
-        self.library = library
-        self.grammar = grammar
-        self.rejected = 0
-        self.limits = dsl.Limits(fuel=100_000)
-
-    def fits(self, body: dsl.Expr) -> bool:
-        definition = _definition(self.spec.name, self.grammar, body)
-        try:
-            compiled = dsl.compile_definition(definition, library=self.library, limits=self.limits)
-        except dsl.TypeCheckError:
-            self.rejected += 1
-            return False
-        for ex in self.spec.examples:
-            try:
-                out = compiled.run(ex.args)
-            except dsl.EvalError:
-                self.rejected += 1
-                return False
-            if out != ex.output or out is ERR:
-                self.rejected += 1
-                return False
-        return True
+def _verify(
+    program: dsl.Definition,
+    spec: Spec,
+    library: dsl.Library,
+    max_examples: int,
+    max_len: int,
+    seed: int,
+) -> VerificationReport:
+    return verify(
+        program, spec, library=library, max_examples=max_examples, max_len=max_len, seed=seed
+    )
