@@ -65,7 +65,9 @@ class _Checker:
         return None
 
     def unknown(self, name: str, env: Mapping[str, Type], loc: Loc | None) -> UnknownNameError:
-        candidates = [*env, *self.defs, *self.library.names]
+        from dsl._parser import KEYWORDS  # "or" and "if" are primitives, not callable names
+
+        candidates = [n for n in (*env, *self.defs, *self.library.names) if n not in KEYWORDS]
         return UnknownNameError(name, candidates=candidates, **_where(loc))
 
     def show(self, t: Type) -> str:
