@@ -288,12 +288,14 @@ class BottomUp:
         store = self.store
         vec = store.vec
         kids = store.kids
+        pending = self.pending
         for kind, rid, owners in self.lifts[t]:
+            leaves = pending.setdefault((kind, cost), [])
+            others = pending.setdefault((kind, cost + self.lift_penalty), [])
             for tid in terms:
                 closed = vec[tid]
                 assert closed is not None
-                lifted_cost = cost + (self.lift_penalty if kids[tid] else 0)
-                self.pending.setdefault((kind, lifted_cost), []).append(
+                (others if kids[tid] else leaves).append(
                     (rid, tid, tuple([closed[o] for o in owners]))
                 )
 

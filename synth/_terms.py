@@ -536,10 +536,13 @@ class TermStore:
         if lazy == "or":
             a, b = fs
             return lambda e: a(e) or b(e)
-        base = _call(impl, fs)
         m = self.limits.max_int
         max_len = self.limits.max_list_len
         fuel = self.fuel
+        fused = _fused(p, fs, m) if p.kind == "prim" else None
+        if fused is not None:
+            return fused
+        base = _call(impl, fs)
         if p.kind == "prim" and p.payload.needs_int_check():
 
             def checked_int(e: tuple[Any, ...]) -> Any:
@@ -578,6 +581,47 @@ def _scalars(value: Any) -> int:
     if isinstance(value, tuple):
         return sum(_scalars(v) for v in value)
     return 1
+
+
+_C_OPS: dict[str, Callable[..., Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "neg": operator.neg,
+    "not": operator.not_,
+    "length": len,
+}
+
+
+def _fused(
+    p: Production, fs: list[Callable[[Any], Any]], m: int
+) -> Callable[[tuple[Any, ...]], Any] | None:
+    """One Python function for a CORE operator over its children (the operator itself runs
+    in C): the closures under a lambda run once per element, so every frame saved counts."""
+    op = _C_OPS.get(p.name)
+    core = dsl.CORE.get(p.name)
+    if op is None or not (isinstance(core, Primitive) and core.impl is p.payload.impl):
+        return None
+    if len(fs) == 1:
+        (f,) = fs
+        return lambda e: op(f(e))
+    f, g = fs
+    if p.payload.needs_int_check():
+
+        def arith(e: tuple[Any, ...]) -> Any:
+            v = op(f(e), g(e))
+            if -m <= v <= m:
+                return v
+            raise dsl.EvalBudgetError("integer size", m)
+
+        return arith
+    return lambda e: op(f(e), g(e))
 
 
 def _call(impl: Callable[..., Any], fs: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
