@@ -441,9 +441,14 @@ class TermStore:
 
     def _lambda_column(self, lam: int, pts: list[tuple[Any, ...]]) -> list[Callable[..., Any]]:
         """The Python function that lambda term ``lam`` denotes at each point."""
-        body_fn = self.closure(self.kids[lam][0])
+        make = self.closure(lam)
+        return [make(e) for e in pts]
+
+    def _lambda_closure(
+        self, body: Callable[[tuple[Any, ...]], Any], arity: int
+    ) -> Callable[[tuple[Any, ...]], Callable[..., Any]]:
+        """From an environment to the Python function of a lambda; each call costs fuel."""
         fuel = self.fuel
-        arity = len(self.prod(lam).payload)
 
         def make(env: tuple[Any, ...]) -> Callable[..., Any]:
             if arity == 1:
@@ -452,7 +457,7 @@ class TermStore:
                     fuel.left -= 1
                     if fuel.left < 0:
                         raise dsl.EvalBudgetError("fuel", 0)
-                    return body_fn((*env, x))
+                    return body((*env, x))
 
                 return f1
 
@@ -460,11 +465,11 @@ class TermStore:
                 fuel.left -= 1
                 if fuel.left < 0:
                     raise dsl.EvalBudgetError("fuel", 0)
-                return body_fn(env + xs)
+                return body(env + xs)
 
             return fn
 
-        return [make(e) for e in pts]
+        return make
 
     def _impl(self, p: Production) -> Callable[..., Any]:
         if p.kind == "prim":
@@ -507,19 +512,7 @@ class TermStore:
             f = self.closure(kids[0])
             return lambda e: (f(e),)
         if p.kind == "lambda":
-            body = self.closure(kids[0])
-            fuel = self.fuel
-
-            def lam(e: tuple[Any, ...]) -> Callable[..., Any]:
-                def fn(*xs: Any) -> Any:
-                    fuel.left -= 1
-                    if fuel.left < 0:
-                        raise dsl.EvalBudgetError("fuel", 0)
-                    return body(e + xs)
-
-                return fn
-
-            return lam
+            return self._lambda_closure(self.closure(kids[0]), len(p.payload))
         if p.kind == "self":
             raise ValueError("recursive terms are evaluated by the interpreter")
         if p.kind == "lift":
