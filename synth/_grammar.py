@@ -14,8 +14,11 @@ References:
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import itertools
 import math
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -209,15 +212,43 @@ class Grammar:
 
         Raises:
             SpecError: the signature is not a function type, or no program has the type.
+
+        Grammars are cached: the same arguments give the same (immutable) grammar.
         """
-        from synth._spec import SpecError, _as_signature, default_param_names
+        from synth._spec import _as_signature, default_param_names
 
         sig = _as_signature(signature)
         if max_depth < 1:
             raise ValueError(f"max_depth must be >= 1, got {max_depth}")
         names = tuple(param_names) if param_names is not None else default_param_names(sig.params)
+        return _build(
+            library,
+            sig,
+            max_depth,
+            tuple(dsl.to_internal(c) for c in constants),
+            allow_recursion,
+            names,
+            frozenset(exclude),
+            max_bound_vars,
+            max_lambda_nesting,
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        library: Library,
+        sig: TFun,
+        max_depth: int,
+        constants: tuple[Any, ...],
+        allow_recursion: bool,
+        names: tuple[str, ...],
+        excluded: frozenset[str],
+        max_bound_vars: int,
+        max_lambda_nesting: int,
+    ) -> Grammar:
+        from synth._spec import SpecError
+
         universe = _type_universe(sig, 1)
-        excluded = set(exclude)
 
         # Instantiated primitives and definitions, grouped by result type.
         by_type: dict[Type, list[Production]] = {}
@@ -282,7 +313,10 @@ class Grammar:
         start = NonTerminal(sig.ret, (), START, 0)
         raw: dict[NonTerminal, list[tuple[Production, tuple[NonTerminal, ...]]]] = {}
         queue = deque([start])
+        deadline = BUILD_DEADLINE.get()
         while queue:
+            if len(raw) & 127 == 0:
+                _check(deadline)
             nt = queue.popleft()
             if nt in raw:
                 continue
@@ -295,6 +329,7 @@ class Grammar:
         changed = True
         while changed:
             changed = False
+            _check(deadline)
             for nt, prods in raw.items():
                 if nt not in productive and any(
                     all(k in productive for k in kids) for _, kids in prods
@@ -354,6 +389,44 @@ class Grammar:
             f"Grammar({self.signature}, library={self.library.name!r}, "
             f"nonterminals={len(self.rules)}, rules={n_rules}, max_depth={self.max_depth})"
         )
+
+
+def _check(deadline: float) -> None:
+    if time.perf_counter() > deadline:
+        from synth._terms import BudgetExhausted
+
+        raise BudgetExhausted  # a search's time ran out while building its grammar
+
+
+BUILD_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar(
+    "BUILD_DEADLINE", default=math.inf
+)
+"""When the search building a grammar must stop (see ``synthesize``)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _build(
+    library: Library,
+    sig: TFun,
+    max_depth: int,
+    constants: tuple[Any, ...],
+    allow_recursion: bool,
+    names: tuple[str, ...],
+    excluded: frozenset[str],
+    max_bound_vars: int,
+    max_lambda_nesting: int,
+) -> Grammar:
+    return Grammar._build(
+        library,
+        sig,
+        max_depth,
+        constants,
+        allow_recursion,
+        names,
+        excluded,
+        max_bound_vars,
+        max_lambda_nesting,
+    )
 
 
 WeightSource = Mapping[tuple[Context, str], float] | Callable[[NonTerminal, Production], float]

@@ -48,6 +48,7 @@ def search(
     inputs: Sequence[tuple[Any, ...]] = (),
     deadline: float,
     max_programs: float = math.inf,
+    prune: bool = True,
 ) -> SearchOutcome:
     """Enumerate until a program fits ``examples`` and, on ``inputs`` (no outputs known),
     satisfies the spec's properties; every answer is re-run by the interpreter."""
@@ -69,6 +70,7 @@ def search(
             deadline=deadline,
             max_candidates=None if max_programs == math.inf else int(max_programs),
             target=target if not inputs else None,
+            prune=prune,
         )
     else:
         engine = HeapSearch(pcfg, store)
@@ -98,7 +100,7 @@ def search(
             if explored >= max_programs:
                 stop = "programs"
                 break
-            if not explored & 63 and time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline:
                 stop = "time"
                 break
         else:

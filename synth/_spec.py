@@ -110,6 +110,8 @@ class Spec:
         names = tuple(param_names) if param_names is not None else default_param_names(sig.params)
         if len(names) != len(sig.params):
             raise SpecError(f"{len(names)} parameter names for {len(sig.params)} parameters")
+        if len(set(names)) != len(names):
+            raise SpecError(f"parameter names must differ, got {names}")
         for n in (*names, name):
             if not n.isidentifier() or n in dsl.KEYWORDS:
                 raise SpecError(f"{n!r} cannot name a parameter or definition")
@@ -135,7 +137,15 @@ class Spec:
             SpecError: no examples, different numbers of arguments, or values whose types
                 disagree between examples.
         """
-        pairs = [(tuple(a), o) for a, o in examples]
+        pairs = []
+        for i, e in enumerate(examples):
+            try:
+                args, out = e
+            except (TypeError, ValueError):
+                raise SpecError(f"example {i} must be a pair (args, output), got {e!r}") from None
+            if not isinstance(args, list | tuple):
+                raise SpecError(f"example {i}: args must be a tuple of arguments, got {args!r}")
+            pairs.append((tuple(args), out))
         if not pairs:
             raise SpecError("from_examples needs at least one example")
         arity = len(pairs[0][0])
@@ -212,18 +222,31 @@ def _example(e: Example | tuple[Sequence[Any], Any], sig: TFun, i: int) -> Examp
         )
     for j, (a, t) in enumerate(zip(args, sig.params, strict=True)):
         if not dsl.value_has_type(a, t):
-            raise SpecError(f"example {i}, argument {j + 1}: {a!r} is not a {t}")
+            raise SpecError(f"example {i}, argument {j + 1}: {a!r} is not of type {t}")
+        _check_bounds(a, f"example {i}, argument {j + 1}")
     if not dsl.value_has_type(output, sig.ret):
-        raise SpecError(f"example {i}: output {output!r} is not a {sig.ret}")
+        raise SpecError(f"example {i}: output {output!r} is not of type {sig.ret}")
+    _check_bounds(output, f"example {i}, output")
     return Example(tuple(dsl.to_internal(a) for a in args), dsl.to_internal(output))
+
+
+def _check_bounds(value: Any, where: str) -> None:
+    limit = dsl.DEFAULT_LIMITS.max_int
+    if isinstance(value, list | tuple):
+        for v in value:
+            _check_bounds(v, where)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > limit:
+        raise SpecError(f"{where}: {value} is beyond the language's integer bound {limit}")
 
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """How long a search may run: wall-clock seconds and/or programs explored.
+    """How long a search may run: wall-clock seconds and/or candidates evaluated.
 
-    Every search checks its budget often enough to stop within 10% or 50 ms of the time
-    limit, whichever is larger.
+    ``programs`` bounds the candidates a search evaluates (``SynthesisResult.candidates``):
+    for heap search the complete programs, for bottom-up search every subprogram it builds.
+    Every search checks the clock often enough to stop within 10% or 50 ms of the time limit,
+    whichever is larger (building the grammar counts; it is cached per signature).
     """
 
     seconds: float = math.inf
@@ -232,5 +255,8 @@ class Budget:
     def __post_init__(self) -> None:
         if not (self.seconds > 0):
             raise ValueError(f"Budget.seconds must be > 0, got {self.seconds!r}")
-        if self.programs is not None and (not isinstance(self.programs, int) or self.programs < 1):
+        programs = self.programs
+        if programs is not None and (
+            not isinstance(programs, int) or isinstance(programs, bool) or programs < 1
+        ):
             raise ValueError(f"Budget.programs must be a positive int, got {self.programs!r}")

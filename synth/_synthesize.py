@@ -10,11 +10,11 @@ from typing import Any, Literal, NamedTuple
 
 import dsl
 from synth._bottom_up import BottomUp
-from synth._grammar import DEFAULT_CONSTANTS, PCFG, Grammar, Guide
+from synth._grammar import BUILD_DEADLINE, DEFAULT_CONSTANTS, PCFG, Grammar, Guide
 from synth._heap import HeapSearch
 from synth._search import definition, search
 from synth._spec import Budget, Example, Spec, SpecError
-from synth._terms import TermStore, to_expr
+from synth._terms import BudgetExhausted, TermStore, to_expr
 from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
 
 Enumerator = Literal["auto", "bottom_up", "heap"]
@@ -144,6 +144,7 @@ def synthesize(
     verify_examples: int = 500,
     verify_max_len: int = 50,
     seed: int = 0,
+    prune: bool = True,
 ) -> SynthesisResult:
     """Find the most likely (or cheapest) program that fits ``spec``.
 
@@ -171,6 +172,8 @@ def synthesize(
         verify_examples: inputs per verification.
         verify_max_len: longest generated list in verification.
         seed: makes sampling and verification reproducible.
+        prune: let bottom-up search skip degenerate loops (see :class:`BottomUp`); False
+            makes it complete relative to heap search, and slower.
 
     Returns:
         A :class:`SynthesisResult`. A candidate that fails at run time on an example does
@@ -202,18 +205,35 @@ def synthesize(
             f"the program's name {spec.name!r} is also in library {library.name!r}, so the "
             "program would call itself; give the spec another name (Spec(..., name=...))"
         )
+    clashes = [n for n in spec.param_names if n in library]
+    if clashes:
+        raise SpecError(
+            f"parameter name(s) {clashes} are also in library {library.name!r} and would "
+            "hide them; choose other names (Spec(..., param_names=...))"
+        )
     began = time.perf_counter()
     deadline = began + budget.seconds
-    grammar = Grammar.from_library(
-        library,
-        spec.signature,
-        max_depth=max_depth,
-        constants=constants,
-        allow_recursion=allow_recursion,
-        param_names=spec.param_names,
-        exclude=exclude,
-    )
+    token = BUILD_DEADLINE.set(deadline)
+    try:
+        grammar = Grammar.from_library(
+            library,
+            spec.signature,
+            max_depth=max_depth,
+            constants=constants,
+            allow_recursion=allow_recursion,
+            param_names=spec.param_names,
+            exclude=exclude,
+        )
+    except BudgetExhausted:
+        return _timed_out(spec, began, enumerator)
+    finally:
+        BUILD_DEADLINE.reset(token)
     pcfg = guide.weights(spec, grammar) if guide is not None else grammar.uniform()
+    if pcfg.grammar is not grammar:
+        raise ValueError(
+            "the guide returned a PCFG over another grammar; weight the grammar it was given "
+            "(PCFG.from_weights(grammar, ...))"
+        )
     chosen: Literal["bottom_up", "heap"] = (
         ("heap" if allow_recursion else "bottom_up") if enumerator == "auto" else enumerator
     )
@@ -242,6 +262,7 @@ def synthesize(
             inputs=inputs,
             deadline=deadline,
             max_programs=max_programs - explored,
+            prune=prune,
         )
         explored += outcome.programs_explored
         candidates += outcome.candidates
@@ -281,6 +302,21 @@ def synthesize(
         rounds=rounds,
         counterexamples=tuple(counterexamples),
         verification=report,
+    )
+
+
+def _timed_out(spec: Spec, began: float, enumerator: str) -> SynthesisResult:
+    """The result of a search whose time ran out before it could start."""
+    return SynthesisResult(
+        spec=spec,
+        program=None,
+        solved=False,
+        programs_explored=0,
+        candidates=0,
+        seconds=time.perf_counter() - began,
+        enumerator="bottom_up" if enumerator == "auto" else enumerator,
+        stop_reason="time",
+        rounds=0,
     )
 
 
