@@ -404,29 +404,8 @@ BUILD_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar(
 """When the search building a grammar must stop (see ``synthesize``)."""
 
 
-@functools.lru_cache(maxsize=8)
-def _build(
-    library: Library,
-    sig: TFun,
-    max_depth: int,
-    constants: tuple[Any, ...],
-    allow_recursion: bool,
-    names: tuple[str, ...],
-    excluded: frozenset[str],
-    max_bound_vars: int,
-    max_lambda_nesting: int,
-) -> Grammar:
-    return Grammar._build(
-        library,
-        sig,
-        max_depth,
-        constants,
-        allow_recursion,
-        names,
-        excluded,
-        max_bound_vars,
-        max_lambda_nesting,
-    )
+_build = functools.lru_cache(maxsize=8)(Grammar._build)
+"""Grammar construction, cached: grammars are immutable and built often for one signature."""
 
 
 WeightSource = Mapping[tuple[Context, str], float] | Callable[[NonTerminal, Production], float]
