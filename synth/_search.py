@@ -84,13 +84,12 @@ def search(
             if store.dynamic[tid]:
                 fits = checker.fits(body(tid))
             else:
-                values = store.values(tid)
-                assert values is not None
-                fits = (
-                    values[:n_examples] == target
-                    and checker.properties_hold(values[n_examples:])
-                    and checker.fits(body(tid))
-                )
+                fits = store.matches(tid, target)
+                if fits and inputs:
+                    values = store.values(tid)
+                    assert values is not None
+                    fits = checker.properties_hold(values[n_examples:])
+                fits = fits and checker.fits(body(tid))
             if fits:
                 lp = score if enumerator == "heap" else None
                 cost = int(score) if enumerator == "bottom_up" else None

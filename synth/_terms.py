@@ -270,6 +270,33 @@ class TermStore:
             self.has_err[tid] = ERR in v
         return v
 
+    def matches(self, tid: int, target: tuple[Any, ...]) -> bool:
+        """Whether term ``tid``'s values start with ``target`` (one value per example).
+
+        A higher-order application not yet evaluated is run example by example and stops
+        at the first mismatch, as most candidates fail on their first example; its values
+        are kept only when they were all computed."""
+        v = self.vec[tid]
+        if v is not None:
+            return v[: len(target)] == target
+        if self.dynamic[tid]:
+            return False
+        rid = self.rule[tid]
+        p = self.rule_prod[rid]
+        if p.kind != "prim" or not any(isinstance(a, TFun) for a in p.args):
+            values = self.values(tid)
+            return values is not None and values[: len(target)] == target
+        kids = self.kids[tid]
+        for k in kids:
+            if self.vec[k] is None and self.rule_prod[self.rule[k]].kind != "lambda":
+                self.values(k)
+        pts = self.points(self.rule_env[rid])
+        impl = self._impl(p)
+        for i, expected in enumerate(target):
+            if self._apply_higher_order(p, impl, kids, pts[i : i + 1], i)[0] != expected:
+                return False
+        return self.values(tid)[: len(target)] == target  # type: ignore[index]
+
     # -- evaluation ----------------------------------------------------------------------
     def compute(self, rid: int, kids: tuple[int, ...]) -> tuple[Any, ...]:
         """The value vector of ``rule(kids)`` from the children's vectors."""
@@ -398,8 +425,14 @@ class TermStore:
         return tuple(out)
 
     def _apply_higher_order(
-        self, p: Production, impl: Callable[..., Any], kids: tuple[int, ...], pts: list[Any]
+        self,
+        p: Production,
+        impl: Callable[..., Any],
+        kids: tuple[int, ...],
+        pts: list[Any],
+        first: int = 0,
     ) -> tuple[Any, ...]:
+        """The application's values at ``pts``, which are the points from ``first`` on."""
         if time.perf_counter() > self.deadline:
             raise BudgetExhausted
         columns: list[Sequence[Any]] = []
@@ -409,7 +442,7 @@ class TermStore:
             else:
                 kv = self.values(k)
                 assert kv is not None
-                columns.append(kv)
+                columns.append(kv[first : first + len(pts)] if first or len(kv) != len(pts) else kv)
         out = []
         fuel = self.fuel
         budget = self.fuel_budget
