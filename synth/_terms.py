@@ -141,6 +141,7 @@ class TermStore:
         self.rule_prod: list[Production] = []
         self.rule_env: list[tuple[Type, ...]] = []
         self._rule_index: dict[tuple[Production, tuple[Type, ...]], int] = {}
+        self.has_self = False  # a recursive call is among the rules
         # parallel arrays indexed by term id
         self.rule: list[int] = []
         self.kids: list[tuple[int, ...]] = []
@@ -169,6 +170,7 @@ class TermStore:
             self._rule_index[key] = rid
             self.rule_prod.append(prod)
             self.rule_env.append(env)
+            self.has_self = self.has_self or prod.kind == "self"
         return rid
 
     def prod(self, tid: int) -> Production:
@@ -253,12 +255,26 @@ class TermStore:
         return tid
 
     def intern(self, rid: int, kids: tuple[int, ...]) -> int:
-        """The id of ``rule(kids)``, creating the term (without values) if it is new."""
+        """The id of ``rule(kids)``, creating the term (without values) if it is new.
+
+        This is heap search's path: it keeps no variable masks or depths, which only
+        bottom-up search (through :meth:`add`) uses."""
         key = (rid, kids)
         tid = self._index.get(key)
         if tid is None:
-            tid = self.add(rid, kids)
+            tid = len(self.rule)
             self._index[key] = tid
+            self.rule.append(rid)
+            self.kids.append(kids)
+            self.vec.append(None)
+            self.has_err.append(False)
+            self.mask.append(0)
+            self.depth.append(0)
+            dynamic = self.dynamic
+            self.dynamic.append(
+                self.has_self
+                and (self.rule_prod[rid].kind == "self" or any(dynamic[k] for k in kids))
+            )
         return tid
 
     def values(self, tid: int) -> tuple[Any, ...] | None:
