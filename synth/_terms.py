@@ -142,6 +142,7 @@ class TermStore:
         self.rule_env: list[tuple[Type, ...]] = []
         self._rule_index: dict[tuple[Production, tuple[Type, ...]], int] = {}
         self.has_self = False  # a recursive call is among the rules
+        self.higher_order: list[bool] = []  # per rule: a primitive taking a lambda
         # parallel arrays indexed by term id
         self.rule: list[int] = []
         self.kids: list[tuple[int, ...]] = []
@@ -171,6 +172,9 @@ class TermStore:
             self.rule_prod.append(prod)
             self.rule_env.append(env)
             self.has_self = self.has_self or prod.kind == "self"
+            self.higher_order.append(
+                prod.kind == "prim" and any(isinstance(a, TFun) for a in prod.args)
+            )
         return rid
 
     def prod(self, tid: int) -> Production:
@@ -293,15 +297,16 @@ class TermStore:
         at the first mismatch, as most candidates fail on their first example; its values
         are kept only when they were all computed."""
         v = self.vec[tid]
+        if v is None:
+            if self.dynamic[tid]:
+                return False
+            rid = self.rule[tid]
+            if not self.higher_order[rid]:
+                v = self.values(tid)
+                assert v is not None
         if v is not None:
-            return v[: len(target)] == target
-        if self.dynamic[tid]:
-            return False
-        rid = self.rule[tid]
+            return v == target if len(v) == len(target) else v[: len(target)] == target
         p = self.rule_prod[rid]
-        if p.kind != "prim" or not any(isinstance(a, TFun) for a in p.args):
-            values = self.values(tid)
-            return values is not None and values[: len(target)] == target
         kids = self.kids[tid]
         for k in kids:
             if self.vec[k] is None and self.rule_prod[self.rule[k]].kind != "lambda":
