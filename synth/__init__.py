@@ -10,6 +10,7 @@ Example:
 
 from synth import strategies, testing
 from synth._bottom_up import BottomUp, costs_from_pcfg
+from synth._express import to_expr
 from synth._grammar import (
     DEFAULT_CONSTANTS,
     PCFG,
@@ -25,7 +26,7 @@ from synth._heap import HeapSearch
 from synth._kernels import ERR
 from synth._spec import Budget, Example, Property, Spec, SpecError
 from synth._synthesize import Enumerated, SynthesisResult, enumerate, synthesize
-from synth._terms import SearchLimits, TermStore, to_expr
+from synth._terms import SearchLimits, TermStore
 from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
 
 __all__ = [

@@ -10,11 +10,12 @@ from typing import Any, Literal
 
 import dsl
 from synth._bottom_up import BottomUp
+from synth._express import to_expr
 from synth._grammar import PCFG, Grammar
 from synth._heap import HeapSearch
 from synth._kernels import ERR
 from synth._spec import Example, Spec
-from synth._terms import BudgetExhausted, SearchLimits, TermStore, to_expr
+from synth._terms import BudgetExhausted, SearchLimits, TermStore
 
 
 @dataclass(frozen=True, slots=True)

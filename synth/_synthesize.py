@@ -11,11 +11,12 @@ from typing import Any, Literal, NamedTuple
 
 import dsl
 from synth._bottom_up import BottomUp
+from synth._express import to_expr
 from synth._grammar import BUILD_DEADLINE, DEFAULT_CONSTANTS, PCFG, Grammar, Guide
 from synth._heap import HeapSearch
 from synth._search import definition, search
 from synth._spec import Budget, Example, Spec, SpecError
-from synth._terms import BudgetExhausted, TermStore, to_expr
+from synth._terms import BudgetExhausted, TermStore
 from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
 
 Enumerator = Literal["auto", "bottom_up", "heap"]

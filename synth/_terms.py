@@ -28,7 +28,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import dsl
-from dsl import BOOL, INT, Primitive, TFun, TList, Type
+from dsl import BOOL, INT, TFun, TList, Type
+from synth._closures import build_closure
 from synth._grammar import Production
 from synth._kernels import ERR, Kernel, kernel_for, kernels
 
@@ -57,16 +58,6 @@ class SearchLimits:
         self.fuel = fuel  # None: scaled to the size of the examples (see TermStore)
         self.max_int = max_int
         self.max_list_len = max_list_len
-
-
-_LAZY = frozenset({"if", "and", "or"})
-
-
-def _lazy_core(prim: Primitive) -> str | None:
-    core = dsl.CORE.get(prim.name)
-    if prim.name in _LAZY and isinstance(core, Primitive) and core.impl is prim.impl:
-        return prim.name
-    return None
 
 
 def _probe_values(t: Type, values: Sequence[Any]) -> list[Any]:
@@ -498,33 +489,6 @@ class TermStore:
         make = self.closure(lam)
         return [make(e) for e in pts]
 
-    def _lambda_closure(
-        self, body: Callable[[tuple[Any, ...]], Any], arity: int
-    ) -> Callable[[tuple[Any, ...]], Callable[..., Any]]:
-        """From an environment to the Python function of a lambda; each call costs fuel."""
-        fuel = self.fuel
-
-        def make(env: tuple[Any, ...]) -> Callable[..., Any]:
-            if arity == 1:
-
-                def f1(x: Any) -> Any:
-                    fuel.left -= 1
-                    if fuel.left < 0:
-                        raise dsl.EvalBudgetError("fuel", 0)
-                    return body((*env, x))
-
-                return f1
-
-            def fn(*xs: Any) -> Any:
-                fuel.left -= 1
-                if fuel.left < 0:
-                    raise dsl.EvalBudgetError("fuel", 0)
-                return body(env + xs)
-
-            return fn
-
-        return make
-
     def _impl(self, p: Production) -> Callable[..., Any]:
         if p.kind == "prim":
             impl: Callable[..., Any] = p.payload.impl
@@ -548,69 +512,9 @@ class TermStore:
         """A function from a full environment tuple to the term's value (raises on error)."""
         fn = self._fn.get(tid)
         if fn is None:
-            fn = self._build_closure(tid)
+            fn = build_closure(self, tid)
             self._fn[tid] = fn
         return fn
-
-    def _build_closure(self, tid: int) -> Callable[[tuple[Any, ...]], Any]:
-        p = self.prod(tid)
-        kids = self.kids[tid]
-        if p.kind == "const":
-            c = p.payload
-            return lambda e: c
-        if p.kind == "param":
-            return operator.itemgetter(p.payload)
-        if p.kind == "var":
-            return operator.itemgetter(self.nparams + p.payload)
-        if p.kind == "singleton":
-            f = self.closure(kids[0])
-            return lambda e: (f(e),)
-        if p.kind == "lambda":
-            return self._lambda_closure(self.closure(kids[0]), len(p.payload))
-        if p.kind == "self":
-            raise ValueError("recursive terms are evaluated by the interpreter")
-        if p.kind == "lift":
-            return self.closure(kids[0])
-        impl = self._impl(p)
-        fs = [self.closure(k) for k in kids]
-        lazy = _lazy_core(p.payload) if p.kind == "prim" else None
-        if lazy == "if":
-            c, a, b = fs
-            return lambda e: a(e) if c(e) else b(e)
-        if lazy == "and":
-            a, b = fs
-            return lambda e: a(e) and b(e)
-        if lazy == "or":
-            a, b = fs
-            return lambda e: a(e) or b(e)
-        m = self.limits.max_int
-        max_len = self.limits.max_list_len
-        fuel = self.fuel
-        fused = _fused(p, fs, m) if p.kind == "prim" else None
-        if fused is not None:
-            return fused
-        base = _call(impl, fs)
-        if p.kind == "prim" and p.payload.needs_int_check():
-
-            def checked_int(e: tuple[Any, ...]) -> Any:
-                v = base(e)
-                if -m <= v <= m:
-                    return v
-                raise dsl.EvalBudgetError("integer size", m)
-
-            return checked_int
-        if isinstance(p.type, TList):
-
-            def checked_list(e: tuple[Any, ...]) -> Any:
-                v = base(e)
-                n = len(v)
-                if n > max_len:
-                    raise dsl.EvalBudgetError("list length", max_len)
-                fuel.left -= n
-                return v
-
-            return checked_list
-        return base
 
 
 def _bound_ints(out: tuple[Any, ...], m: int) -> tuple[Any, ...]:
@@ -628,115 +532,3 @@ def _scalars(value: Any) -> int:
     if isinstance(value, tuple):
         return sum(_scalars(v) for v in value)
     return 1
-
-
-_C_OPS: dict[str, Callable[..., Any]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "eq": operator.eq,
-    "ne": operator.ne,
-    "neg": operator.neg,
-    "not": operator.not_,
-    "length": len,
-}
-
-
-def _fused(
-    p: Production, fs: list[Callable[[Any], Any]], m: int
-) -> Callable[[tuple[Any, ...]], Any] | None:
-    """One Python function for a CORE operator over its children (the operator itself runs
-    in C): the closures under a lambda run once per element, so every frame saved counts."""
-    op = _C_OPS.get(p.name)
-    core = dsl.CORE.get(p.name)
-    if op is None or not (isinstance(core, Primitive) and core.impl is p.payload.impl):
-        return None
-    if len(fs) == 1:
-        (f,) = fs
-        return lambda e: op(f(e))
-    f, g = fs
-    if p.payload.needs_int_check():
-
-        def arith(e: tuple[Any, ...]) -> Any:
-            v = op(f(e), g(e))
-            if -m <= v <= m:
-                return v
-            raise dsl.EvalBudgetError("integer size", m)
-
-        return arith
-    return lambda e: op(f(e), g(e))
-
-
-def _call(impl: Callable[..., Any], fs: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
-    if len(fs) == 1:
-        (f,) = fs
-        return lambda e: impl(f(e))
-    if len(fs) == 2:
-        f, g = fs
-        return lambda e: impl(f(e), g(e))
-    if len(fs) == 3:
-        f, g, h = fs
-        return lambda e: impl(f(e), g(e), h(e))
-    return lambda e: impl(*[f(e) for f in fs])
-
-
-_LAMBDA_NAMES: dict[str, tuple[str, ...]] = {
-    "fold": ("x", "acc"),
-    "loop": ("i", "acc"),
-    "while_": ("s",),
-    "zipwith": ("x", "y"),
-    "scanl1": ("acc", "x"),
-}
-
-
-def _literal(value: Any) -> dsl.Expr:
-    if isinstance(value, bool):
-        return dsl.BoolLit(value)
-    if isinstance(value, int):
-        return dsl.IntLit(value)
-    return dsl.ListLit(tuple(_literal(v) for v in value))
-
-
-def to_expr(
-    store: TermStore, tid: int, param_names: Sequence[str], *, self_name: str = "f"
-) -> dsl.Expr:
-    """The AST of term ``tid``; lambda parameters get readable names (``x``, ``acc``, ...)."""
-    taken = set(param_names) | {self_name}
-
-    def fresh(base: str, bound: tuple[str, ...]) -> str:
-        name, i = base, 1
-        while name in taken or name in bound:
-            i += 1
-            name = f"{base}{i}"
-        return name
-
-    def go(t: int, bound: tuple[str, ...], parent: str) -> dsl.Expr:
-        p = store.prod(t)
-        kids = store.kids[t]
-        if p.kind == "const":
-            return _literal(p.payload)
-        if p.kind == "param":
-            return dsl.Var(param_names[p.payload])
-        if p.kind == "var":
-            return dsl.Var(bound[p.payload])
-        if p.kind == "singleton":
-            return dsl.ListLit((go(kids[0], bound, p.name),))
-        if p.kind == "lift":
-            return go(kids[0], bound, parent)
-        if p.kind == "lambda":
-            arity = len(p.payload)
-            bases = _LAMBDA_NAMES.get(parent, ("x", "y", "z", "w")[:arity])
-            if len(bases) != arity:
-                bases = ("x", "y", "z", "w")[:arity]
-            names: list[str] = []
-            for b in bases:
-                names.append(fresh(b, bound + tuple(names)))
-            return dsl.Lambda(tuple(names), go(kids[0], bound + tuple(names), parent))
-        name = self_name if p.kind == "self" else p.name
-        return dsl.Call(name, tuple(go(k, bound, p.name) for k in kids))
-
-    return go(tid, (), "start")
