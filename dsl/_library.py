@@ -176,8 +176,9 @@ class Library:
             new_defs = definitions.definitions
         else:
             new_defs = tuple(definitions)
+        existing = self.definitions_by_name()
         for d in new_defs:
-            if d.name in self.definitions_by_name():
+            if d.name in existing:
                 raise LibraryError(f"definition {d.name!r} is already in library {self.name!r}")
         lib = Library(name or f"{self.name}+", self.primitives + extra, self.definitions + new_defs)
         typecheck(Module(new_defs), library=lib)

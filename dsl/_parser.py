@@ -68,7 +68,7 @@ def _tok_loc(tok: Token) -> Loc | None:
     return (tok.line, tok.column) if tok.line is not None and tok.column is not None else None
 
 
-class _BadType(AbstraxError):
+class _BadSource(AbstraxError):
     def __init__(self, message: str, loc: Loc | None) -> None:
         super().__init__(message)
         self.loc = loc
@@ -108,7 +108,7 @@ class _ToAst(Transformer[Token, Any]):
         if name == "bool":
             return BOOL
         if not name[0].islower():
-            raise _BadType(
+            raise _BadSource(
                 f"unknown type {str(name)!r}: expected int, bool, list[T], a function type "
                 "or a lowercase type variable",
                 _tok_loc(name),
@@ -180,7 +180,7 @@ class _ToAst(Transformer[Token, Any]):
             return IntLit(int(tok), loc=_tok_loc(tok))
         except ValueError:  # beyond Python's limit on digits converted to int
             message = f"integer literal of {len(tok)} digits is too long"
-            raise _BadType(message, _tok_loc(tok)) from None
+            raise _BadSource(message, _tok_loc(tok)) from None
 
     @v_args(meta=True)
     def true(self, meta: Any, children: list[Any]) -> BoolLit:
@@ -260,7 +260,7 @@ def _parse(source: str, start: str, filename: str) -> Any:
         ) from None
     except VisitError as err:
         inner = err.orig_exc
-        if isinstance(inner, _BadType):
+        if isinstance(inner, _BadSource):
             line, column = inner.loc or (0, 0)
             src = lines[line - 1] if 0 < line <= len(lines) else ""
             raise ParseProgramError(

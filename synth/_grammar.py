@@ -91,8 +91,9 @@ class Rule:
     children: tuple[NonTerminal, ...]
 
 
-def _type_universe(signature: TFun, max_list_nesting: int) -> tuple[Type, ...]:
-    """Ground types the search may use: the signature's types, their parts, int and bool."""
+def _type_universe(signature: TFun) -> tuple[Type, ...]:
+    """Ground types the search may use: the signature's types and their parts, int, bool
+    and list[int]."""
     found: dict[Type, None] = {INT: None, BOOL: None}
 
     def add(t: Type) -> None:
@@ -106,8 +107,7 @@ def _type_universe(signature: TFun, max_list_nesting: int) -> tuple[Type, ...]:
 
     for t in (*signature.params, signature.ret):
         add(t)
-    if any(isinstance(t, TList) for t in found) or max_list_nesting > 0:
-        found[TList(INT)] = None
+    found[TList(INT)] = None
     return tuple(t for t in found if not isinstance(t, TFun))
 
 
@@ -248,7 +248,7 @@ class Grammar:
     ) -> Grammar:
         from synth._spec import SpecError
 
-        universe = _type_universe(sig, 1)
+        universe = _type_universe(sig)
 
         # Instantiated primitives and definitions, grouped by result type.
         by_type: dict[Type, list[Production]] = {}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
 
 import dsl
 from synth._bottom_up import BottomUp
@@ -17,7 +18,11 @@ from synth._heap import HeapSearch
 from synth._search import definition, search
 from synth._spec import Budget, Example, Spec, SpecError
 from synth._terms import BudgetExhausted, TermStore
-from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
+from synth._verify import Counterexample, VerificationReport, sample_inputs
+from synth._verify import verify as verify_program
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 Enumerator = Literal["auto", "bottom_up", "heap"]
 
@@ -86,7 +91,7 @@ class Enumerated(NamedTuple):
     cost: int | None
 
 
-def _store_for(spec: Spec | None, grammar: Grammar) -> TermStore:
+def _store_for(spec: Spec | None) -> TermStore:
     if spec is None:
         return TermStore([], [])
     return TermStore([e.args for e in spec.examples], [e.output for e in spec.examples])
@@ -116,7 +121,7 @@ def enumerate(
         '0'
     """
     grammar = pcfg.grammar
-    store = _store_for(spec, grammar)
+    store = _store_for(spec)
     if enumerator == "heap":
         for tid, lp in HeapSearch(pcfg, store):
             body = to_expr(store, tid, grammar.param_names, self_name=name)
@@ -131,6 +136,25 @@ def enumerate(
         raise ValueError(f"enumerator must be 'heap' or 'bottom_up', got {enumerator!r}")
 
 
+def _without_cyclic_gc(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the cyclic garbage collector off. A search allocates millions of
+    small acyclic objects (freed by reference counting): the collector finds nothing in
+    them, its passes cost a fifth of the time, and its pauses would break small budgets."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return wrapper
+
+
+@_without_cyclic_gc
 def synthesize(
     spec: Spec,
     *,
@@ -191,50 +215,6 @@ def synthesize(
         >>> synthesize(spec).program.body
         Call(func='reverse', args=(Var(name='xs'),))
     """
-    # The search allocates millions of small acyclic objects: the cyclic garbage collector
-    # finds nothing in them and its passes cost a fifth of the time (and pauses that would
-    # break small time budgets), so it is off while the search runs.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _synthesize(
-            spec,
-            library=library,
-            guide=guide,
-            budget=budget,
-            enumerator=enumerator,
-            max_depth=max_depth,
-            constants=constants,
-            allow_recursion=allow_recursion,
-            exclude=exclude,
-            verify=verify,
-            verify_examples=verify_examples,
-            verify_max_len=verify_max_len,
-            seed=seed,
-            prune=prune,
-        )
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-def _synthesize(
-    spec: Spec,
-    *,
-    library: dsl.Library,
-    guide: Guide | None,
-    budget: Budget,
-    enumerator: Enumerator,
-    max_depth: int,
-    constants: Iterable[Any],
-    allow_recursion: bool,
-    exclude: Iterable[str],
-    verify: bool,
-    verify_examples: int,
-    verify_max_len: int,
-    seed: int,
-    prune: bool,
-) -> SynthesisResult:
     if enumerator not in _ENUMERATORS:
         raise ValueError(f"enumerator must be one of {_ENUMERATORS}, got {enumerator!r}")
     if not isinstance(budget, Budget):
@@ -316,7 +296,14 @@ def _synthesize(
             stats[key] = stats.get(key, 0) + value if key != "nonterminals" else value
         report = None
         if outcome.program is not None and verify:
-            report = _verify(outcome.program, spec, library, verify_examples, verify_max_len, seed)
+            report = verify_program(
+                outcome.program,
+                spec,
+                library=library,
+                max_examples=verify_examples,
+                max_len=verify_max_len,
+                seed=seed,
+            )
             if not report.passed and time.perf_counter() < deadline and explored < max_programs:
                 cex = report.counterexample
                 assert cex is not None
@@ -363,17 +350,4 @@ def _timed_out(spec: Spec, began: float, enumerator: str) -> SynthesisResult:
         enumerator="bottom_up" if enumerator == "auto" else enumerator,
         stop_reason="time",
         rounds=0,
-    )
-
-
-def _verify(
-    program: dsl.Definition,
-    spec: Spec,
-    library: dsl.Library,
-    max_examples: int,
-    max_len: int,
-    seed: int,
-) -> VerificationReport:
-    return verify(
-        program, spec, library=library, max_examples=max_examples, max_len=max_len, seed=seed
     )

@@ -115,15 +115,9 @@ class TermStore:
         self.outs = list(examples_out)
         self.nparams = len(self.args[0]) if self.args else 0
         self.limits = limits or SearchLimits()
-        if self.limits.fuel is None:
-            # Enough for quadratic work over the examples' values, little enough that a
-            # loop that never ends costs the search only a moment.
-            size = max(
-                (_scalars(a) + _scalars(o) for a, o in zip(self.args, self.outs, strict=False)),
-                default=1,
-            )
-            self.limits.fuel = max(100, min(5_000, 50 + 4 * size * size))
-        self.fuel_budget: int = self.limits.fuel
+        # Fuel per point: unless given, enough for quadratic work over the examples'
+        # values, little enough that a loop that never ends costs the search only a moment.
+        self.fuel_budget: int = self.limits.fuel or _default_fuel(self.args, self.outs)
         self.max_points = max_points
         self.max_total_points = max_total_points
         self.fuel = _Fuel()
@@ -525,6 +519,11 @@ def _bound_ints(out: tuple[Any, ...], m: int) -> tuple[Any, ...]:
     except TypeError:  # ERR among the values
         pass
     return tuple([v if v is ERR or -m <= v <= m else ERR for v in out])
+
+
+def _default_fuel(args: Sequence[tuple[Any, ...]], outs: Sequence[Any]) -> int:
+    size = max((_scalars(a) + _scalars(o) for a, o in zip(args, outs, strict=False)), default=1)
+    return max(100, min(5_000, 50 + 4 * size * size))
 
 
 def _scalars(value: Any) -> int:

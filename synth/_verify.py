@@ -95,26 +95,10 @@ class _Judge:
         self.compiled = dsl.compile_definition(program, library=library, limits=limits)
         self.tried = 0
 
-    def expected(self, args: tuple[Any, ...]) -> Any:
-        spec = self.spec
-        if spec.precondition is not None:
-            try:
-                inside = spec.precondition(*copy.deepcopy(args))
-            except Exception as err:
-                raise _OutsideDomain from err
-            if not inside:
-                raise _OutsideDomain
-        if spec.reference is None:
-            return None
-        try:
-            return spec.reference(*copy.deepcopy(args))
-        except Exception as err:
-            raise _OutsideDomain from err
-
     def judge(self, args: tuple[Any, ...]) -> Counterexample | None:
         """None when the program is right on ``args`` (or ``args`` is outside the domain)."""
         try:
-            expected = self.expected(args)
+            expected = _expected(self.spec, args)
         except _OutsideDomain:
             return None
         self.tried += 1
@@ -207,14 +191,13 @@ def sample_inputs(
         SpecError: fewer than ``n`` such inputs were found in ``tries`` draws.
     """
     rng = random.Random(seed)
-    judge_spec = spec
     out: list[tuple[Any, ...]] = []
     for _ in range(tries):
         args = tuple(_random_value(t, rng, max_len, bound) for t in spec.signature.params)
         if args in out:
             continue
         try:
-            _domain_check(judge_spec, args)
+            _expected(spec, args)
         except _OutsideDomain:
             continue
         out.append(args)
@@ -223,19 +206,22 @@ def sample_inputs(
     raise SpecError(f"found only {len(out)} inputs in the spec's domain after {tries} draws")
 
 
-def _domain_check(spec: Spec, args: tuple[Any, ...]) -> None:
+def _expected(spec: Spec, args: tuple[Any, ...]) -> Any:
+    """The reference's output on ``args`` (None without a reference); raises _OutsideDomain
+    where the precondition rejects ``args`` or the reference itself fails."""
     if spec.precondition is not None:
         try:
             inside = spec.precondition(*copy.deepcopy(args))
-        except Exception as err:
+        except Exception as err:  # a precondition that fails rejects the input
             raise _OutsideDomain from err
         if not inside:
             raise _OutsideDomain
-    if spec.reference is not None:
-        try:
-            spec.reference(*copy.deepcopy(args))
-        except Exception as err:
-            raise _OutsideDomain from err
+    if spec.reference is None:
+        return None
+    try:
+        return spec.reference(*copy.deepcopy(args))
+    except Exception as err:  # where the reference fails is no input of the domain
+        raise _OutsideDomain from err
 
 
 def _same(output: Any, expected: Any) -> bool:
