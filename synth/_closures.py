@@ -112,6 +112,8 @@ def build_closure(store: TermStore, tid: int) -> Callable[[tuple[Any, ...]], Any
             if n > max_len:
                 raise dsl.EvalBudgetError("list length", max_len)
             fuel.left -= n
+            if fuel.left < 0:
+                raise dsl.EvalBudgetError("fuel", 0)
             return v
 
         return checked_list

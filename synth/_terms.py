@@ -32,6 +32,7 @@ from dsl import BOOL, INT, TFun, TList, Type
 from synth._closures import build_closure
 from synth._grammar import Production
 from synth._kernels import ERR, Kernel, kernel_for, kernels
+from synth._lambdas import BodyBuilder, Runner, loop_name, make_runner
 
 
 class _Fuel:
@@ -100,6 +101,9 @@ class TermStore:
         max_points: most probe points per example under a lambda.
         max_total_points: most probe points over all examples under a lambda (at least two
             per example are kept).
+        fast_loops: run CORE's loops (``map``, ``fold``, ...) through body functions
+            (:mod:`synth._lambdas`); with False, through closures, which is slower and gives
+            exactly the same values.
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class TermStore:
         limits: SearchLimits | None = None,
         max_points: int = 12,
         max_total_points: int = 32,
+        fast_loops: bool = True,
     ) -> None:
         self.args = [tuple(a) for a in examples_args]
         self.outs = list(examples_out)
@@ -143,6 +148,10 @@ class TermStore:
         self._defs: dict[str, Callable[..., Any]] = {}
         self._appliers: list[Callable[[tuple[int, ...]], tuple[Any, ...]] | None] = []
         self._kernels: dict[str, Kernel] = kernels(self.limits.max_list_len)
+        self.fast_loops = fast_loops
+        self.bodies = BodyBuilder(self)
+        # (rule, lambda terms) -> the loop that runs the application (None: closures do)
+        self._loops: dict[tuple[int, ...], Runner | None] = {}
 
     def __len__(self) -> int:
         return len(self.rule)
@@ -291,15 +300,13 @@ class TermStore:
                 assert v is not None
         if v is not None:
             return v == target if len(v) == len(target) else v[: len(target)] == target
-        p = self.rule_prod[rid]
         kids = self.kids[tid]
         for k in kids:
             if self.vec[k] is None and self.rule_prod[self.rule[k]].kind != "lambda":
                 self.values(k)
         pts = self.points(self.rule_env[rid])
-        impl = self._impl(p)
         for i, expected in enumerate(target):
-            if self._apply_higher_order(p, impl, kids, pts[i : i + 1], i)[0] != expected:
+            if self._apply_higher_order(rid, kids, pts[i : i + 1], i)[0] != expected:
                 return False
         return self.values(tid)[: len(target)] == target  # type: ignore[index]
 
@@ -342,9 +349,9 @@ class TermStore:
             raise ValueError(f"a {kind} term gets its values from its enumerator")
         if kind == "self":
             raise ValueError("recursive terms are evaluated by the interpreter")
-        impl = self._impl(p)
         if any(isinstance(a, TFun) for a in p.args):
-            return lambda kids: self._apply_higher_order(p, impl, kids, pts)
+            return lambda kids: self._apply_higher_order(rid, kids, pts)
+        impl = self._impl(p)
         check_int = kind == "prim" and p.payload.needs_int_check()
         m = self.limits.max_int
         kern = kernel_for(p.payload, self._kernels) if kind == "prim" else None
@@ -431,36 +438,62 @@ class TermStore:
         return tuple(out)
 
     def _apply_higher_order(
-        self,
-        p: Production,
-        impl: Callable[..., Any],
-        kids: tuple[int, ...],
-        pts: list[Any],
-        first: int = 0,
+        self, rid: int, kids: tuple[int, ...], pts: list[Any], first: int = 0
     ) -> tuple[Any, ...]:
         """The application's values at ``pts``, which are the points from ``first`` on."""
         if time.perf_counter() > self.deadline:
             raise BudgetExhausted
+        p = self.rule_prod[rid]
         columns: list[Sequence[Any]] = []
         for a, k in zip(p.args, kids, strict=True):
-            if isinstance(a, TFun):
-                columns.append(self._lambda_column(k, pts))
-            else:
+            if not isinstance(a, TFun):
                 kv = self.values(k)
                 assert kv is not None
                 columns.append(kv[first : first + len(pts)] if first or len(kv) != len(pts) else kv)
+        # the loop's identity: its rule and its lambdas (which follow the other arguments)
+        key = (rid, *kids[len(columns) :])
+        try:
+            run = self._loops[key]
+        except KeyError:
+            run = self._loops[key] = self._loop_runner(p, kids[len(columns) :])
+        if run is not None:
+            return run(columns, pts)
+        return self._run_closures(p, kids, columns, pts)
+
+    def _loop_runner(self, p: Production, lambdas: tuple[int, ...]) -> Runner | None:
+        """The fast runner of a CORE loop with these lambdas, or None."""
+        name = loop_name(p) if self.fast_loops else None
+        if name is None:
+            return None
+        bodies = []
+        for lam in lambdas:
+            body = self.bodies.lambda_body(lam)
+            if body is None:
+                return None
+            bodies.append(body)
+        return make_runner(self, name, bodies)
+
+    def _run_closures(
+        self, p: Production, kids: tuple[int, ...], args: list[Sequence[Any]], pts: list[Any]
+    ) -> tuple[Any, ...]:
+        """The application's values at ``pts``, its lambdas run through closures."""
+        impl = self._impl(p)
+        columns: list[Sequence[Any]] = []
+        rest = iter(args)
+        for a, k in zip(p.args, kids, strict=True):
+            columns.append(self._lambda_column(k, pts) if isinstance(a, TFun) else next(rest))
         out = []
         fuel = self.fuel
         budget = self.fuel_budget
         max_len = self.limits.max_list_len
         m = self.limits.max_int
-        for args in zip(*columns, strict=True):
-            if ERR in args:
+        for point in zip(*columns, strict=True):
+            if ERR in point:
                 out.append(ERR)
                 continue
             fuel.left = budget
             try:
-                v = impl(*args)
+                v = impl(*point)
             except dsl.EvalBudgetError as err:
                 if err.resource == "fuel":
                     # Out of fuel at one point: it would very likely be at the others too,
