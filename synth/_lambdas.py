@@ -2,19 +2,19 @@
 
 A higher-order application (``fold(xs, 0, fn (x, acc) => x + acc)``) runs its lambda's body
 on every element at every point, so the body's per-call cost is the search's hottest path.
-Here a body becomes a tree of Python functions ``f(e, x, a)``: ``e`` is the point (the
-parameters' values, then any enclosing bound variables), ``x`` and ``a`` are the lambda's
-own one or two variables, passed as arguments so that no environment tuple is built per
-call. A node whose children are variables or constants reads them directly instead of
-calling a function per child: its function comes from a small source template (one per
-operator and child shape, compiled once per process), so most bodies take one or two
-Python calls per element.
+Here a body becomes a Python function ``f(e, x, a)``: ``e`` is the point (the parameters'
+values, then any enclosing bound variables), ``x`` and ``a`` are the lambda's own one or two
+variables, passed as arguments so that no environment tuple is built per call. Variables
+and constants are read in place, and up to :data:`FUSE_MAX` operators are written into one
+function from a source template (one per expression shape, compiled once per process);
+larger bodies call the functions of their subterms, which bottom-up search has built
+before. Most bodies take one or two Python calls per element.
 
 The loops (``map``, ``filter``, ``fold``, ``loop``, ``while_``, and EXTENDED's ``count`` and
-``zipwith``) run these functions directly, without a lambda wrapper per call. They charge
-the same fuel as the interpreter's semantics in the search (one unit per lambda call, a
-list's length for every list an unchecked primitive builds) and apply the same bounds; a
-body that builds no list has its calls charged once, up front.
+``zipwith``) call these functions directly, without a lambda wrapper per call. Their values
+are exactly those of the closures of :mod:`synth._closures`: the same fuel (one unit per
+lambda call, a list's length for each list an unchecked primitive builds), the same bounds,
+the same errors.
 """
 
 from __future__ import annotations
@@ -81,7 +81,6 @@ class _Template:
         self.names: list[str] = ["M", "BIG"]
         self.values: list[Any] = [builder.m, _big]
         self.ops = 0
-        self.charges = False  # whether the function builds lists (and so charges fuel)
 
     def bind(self, prefix: str, value: Any) -> str:
         name = f"{prefix}{len(self.names)}"
@@ -110,22 +109,22 @@ class BodyBuilder:
             return v
 
         self.charge_list = charge_list
-        # (lambda term) -> (body function, whether it charges fuel), or None: unsupported
-        self._cache: dict[int, tuple[BodyFn, bool] | None] = {}
-        # (term, variables of enclosing lambdas) -> (function, whether it charges fuel):
-        # a new body is one node over bodies built before, so it reuses their functions
-        self._functions: dict[tuple[int, int], tuple[BodyFn, bool]] = {}
+        # lambda term -> its body function, or None: unsupported
+        self._cache: dict[int, BodyFn | None] = {}
+        # (term, variables of enclosing lambdas) -> function: a new body is one node over
+        # bodies built before, so it reuses their functions
+        self._functions: dict[tuple[int, int], BodyFn] = {}
 
-    def lambda_body(self, lam: int) -> tuple[BodyFn, bool] | None:
-        """The body function of lambda term ``lam`` and whether it charges fuel (builds
-        lists), or None when the body cannot take this form."""
+    def lambda_body(self, lam: int) -> BodyFn | None:
+        """The body function of lambda term ``lam``, or None when the body cannot take
+        this form."""
         if lam in self._cache:
             return self._cache[lam]
         store = self.store
         arity = len(store.prod(lam).payload)
         body = store.kids[lam][0]
         n_outer = len(store.env(body)) - arity
-        result: tuple[BodyFn, bool] | None
+        result: BodyFn | None
         try:
             result = self._function(body, n_outer) if arity <= 2 else None
         except _Unsupported:
@@ -133,14 +132,13 @@ class BodyBuilder:
         self._cache[lam] = result
         return result
 
-    def _function(self, tid: int, n_outer: int) -> tuple[BodyFn, bool]:
+    def _function(self, tid: int, n_outer: int) -> BodyFn:
         key = (tid, n_outer)
         made = self._functions.get(key)
         if made is None:
             t = _Template(self)
             expr = self._expr(tid, n_outer, t)
-            made = (_factory(", ".join(t.names), expr)(*t.values), t.charges)
-            self._functions[key] = made
+            made = self._functions[key] = _factory(", ".join(t.names), expr)(*t.values)
         return made
 
     def _expr(self, tid: int, n_outer: int, t: _Template) -> str:
@@ -167,9 +165,7 @@ class BodyBuilder:
         if any(store.prod(k).kind == "lambda" for k in kids):
             raise _Unsupported("a nested lambda")
         if t.ops >= FUSE_MAX:  # a function of its own, called from here
-            fn, charges = self._function(tid, n_outer)
-            t.charges = t.charges or charges
-            return f"{t.bind('f', fn)}(e, x, a)"
+            return f"{t.bind('f', self._function(tid, n_outer))}(e, x, a)"
         t.ops += 1
         args = [self._expr(k, n_outer, t) for k in kids]
         if kind == "singleton":
@@ -193,7 +189,6 @@ class BodyBuilder:
         if kind == "prim" and p.payload.needs_int_check():
             return _int_checked(expr)
         if isinstance(p.type, TList):
-            t.charges = True
             return f"{t.bind('CL', self.charge_list)}({expr})"
         return expr
 
@@ -223,30 +218,39 @@ Runner = Callable[[Sequence[Sequence[Any]], Sequence[tuple[Any, ...]]], tuple[An
 arguments' values there."""
 
 
-def make_runner(store: TermStore, name: str, bodies: list[tuple[BodyFn, bool]]) -> Runner:
-    """The runner of loop ``name`` with these body functions (and whether each charges
-    fuel).
+def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
+    """The runner of loop ``name`` with these body functions.
 
-    Each runner is written out in full, error handling included: a function call per point
-    costs as much as a short loop. A point where the run fails is ERR; one where it runs out
-    of fuel makes the whole candidate ERR, as on the closure path. A loop whose body charges
-    no fuel has its calls counted up front, and runs without counting when they fit.
+    At each point the loop's lambda calls are charged up front and the loop runs without
+    counting; only a point where fuel runs out that way is run again exactly, a call at a
+    time (:func:`_exact`), so that whether it runs out, and of what error it fails first,
+    is as on the closure path. (Charging early can only make fuel run out earlier: a point
+    that finishes, or fails otherwise, does the same when charged a call at a time.) A point
+    where the run fails is ERR; one that runs out of fuel makes the whole candidate ERR.
+    The runners are written out in full: a function call per point costs as much as a
+    short loop.
     """
-    f, charges = bodies[0]
+    f = bodies[0]
     fuel = store.fuel
     budget = store.fuel_budget
     m = store.limits.max_int
     max_len = store.limits.max_list_len
     err = ERR
     budget_error = dsl.EvalBudgetError
+    exact = _exact(name, bodies, fuel)
 
-    def tick() -> None:
-        fuel.left -= 1
-        if fuel.left < 0:
-            raise budget_error("fuel", 0)
-
-    def out_of_fuel(exc: dsl.EvalBudgetError, n: int) -> tuple[Any, ...] | None:
-        return (err,) * n if exc.resource == "fuel" else None
+    def settle(e: tuple[Any, ...], *args: Any) -> Any:
+        """The value at one point, run exactly: a value, ERR, or _OUT_OF_FUEL."""
+        fuel.left = budget
+        try:
+            v = exact(e, *args)
+        except budget_error as exc:
+            return _OUT_OF_FUEL if exc.resource == "fuel" else err
+        except Exception:
+            return err
+        if (type(v) is int and not -m <= v <= m) or (type(v) is tuple and len(v) > max_len):
+            return err
+        return v
 
     if name in ("fold", "loop"):
         counted = name == "loop"
@@ -254,24 +258,31 @@ def make_runner(store: TermStore, name: str, bodies: list[tuple[BodyFn, bool]]) 
         def run_fold(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
             c0, c1 = columns
             out = []
-            for e, xs, acc in zip(pts, c0, c1, strict=True):
-                if xs is err or acc is err:
+            for e, xs, init in zip(pts, c0, c1, strict=True):
+                if xs is err or init is err:
                     out.append(err)
                     continue
+                acc = init
                 try:
-                    seq = range(xs) if counted else xs
-                    if charges or len(seq) > budget:
-                        fuel.left = budget
-                        for x in seq:
-                            tick()
+                    if counted:
+                        fuel.left = budget - (xs if xs > 0 else 0)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in range(xs):
                             acc = f(e, x, acc)
                     else:
-                        for x in seq:
+                        fuel.left = budget - len(xs)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in xs:
                             acc = f(e, x, acc)
                 except budget_error as exc:
-                    if (failed := out_of_fuel(exc, len(pts))) is not None:
-                        return failed
-                    acc = err
+                    if exc.resource == "fuel":
+                        acc = settle(e, xs, init)
+                        if acc is _OUT_OF_FUEL:
+                            return (err,) * len(pts)
+                    else:
+                        acc = err
                 except Exception:
                     acc = err
                 else:
@@ -283,38 +294,41 @@ def make_runner(store: TermStore, name: str, bodies: list[tuple[BodyFn, bool]]) 
             return tuple(out)
 
         return run_fold
-    if name in ("map", "filter", "count"):
-        keep = name != "map"
-        as_list = name == "filter"
+    if name in ("map", "filter", "count", "zipwith"):
+        keep = name in ("filter", "count")
+        zipped = name == "zipwith"
 
         def run_map(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
-            (c0,) = columns
+            c0 = columns[0]
+            c1 = columns[1] if zipped else c0
             out = []
-            for e, xs in zip(pts, c0, strict=True):
-                if xs is err:
+            for e, xs, ys in zip(pts, c0, c1, strict=True):
+                if xs is err or ys is err:
                     out.append(err)
                     continue
                 v: Any
                 try:
-                    if charges or len(xs) > budget:
-                        fuel.left = budget
-                        acc = []
-                        for x in xs:
-                            tick()
-                            y = f(e, x, None)
-                            if not keep:
-                                acc.append(y)
-                            elif y:
-                                acc.append(x)
-                    elif keep:
-                        acc = [x for x in xs if f(e, x, None)]
+                    if zipped:
+                        fuel.left = budget - min(len(xs), len(ys))
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        v = tuple([f(e, x, y) for x, y in zip(xs, ys, strict=False)])
                     else:
-                        acc = [f(e, x, None) for x in xs]
-                    v = tuple(acc) if as_list or not keep else len(acc)
+                        fuel.left = budget - len(xs)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        if keep:
+                            kept = [x for x in xs if f(e, x, None)]
+                            v = tuple(kept) if name == "filter" else len(kept)
+                        else:
+                            v = tuple([f(e, x, None) for x in xs])
                 except budget_error as exc:
-                    if (failed := out_of_fuel(exc, len(pts))) is not None:
-                        return failed
-                    v = err
+                    if exc.resource == "fuel":
+                        v = settle(e, xs, ys) if zipped else settle(e, xs)
+                        if v is _OUT_OF_FUEL:
+                            return (err,) * len(pts)
+                    else:
+                        v = err
                 except Exception:
                     v = err
                 else:
@@ -324,67 +338,86 @@ def make_runner(store: TermStore, name: str, bodies: list[tuple[BodyFn, bool]]) 
             return tuple(out)
 
         return run_map
-    if name == "zipwith":
+    if name == "while_":  # the number of calls is not known before: exact at every point
 
-        def run_zip(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
-            c0, c1 = columns
+        def run_while(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
             out = []
-            for e, xs, ys in zip(pts, c0, c1, strict=True):
-                if xs is err or ys is err:
-                    out.append(err)
-                    continue
-                v: Any
-                try:
-                    if charges or min(len(xs), len(ys)) > budget:
-                        fuel.left = budget
-                        acc = []
-                        for x, y in zip(xs, ys, strict=False):
-                            tick()
-                            acc.append(f(e, x, y))
-                        v = tuple(acc)
-                    else:
-                        v = tuple([f(e, x, y) for x, y in zip(xs, ys, strict=False)])
-                except budget_error as exc:
-                    if (failed := out_of_fuel(exc, len(pts))) is not None:
-                        return failed
-                    v = err
-                except Exception:
-                    v = err
+            for e, state in zip(pts, columns[0], strict=True):
+                v = err if state is err else settle(e, state)
+                if v is _OUT_OF_FUEL:
+                    return (err,) * len(pts)
                 out.append(v)
             return tuple(out)
 
-        return run_zip
-    if name == "while_":
-        step = bodies[1][0]
+        return run_while
+    raise ValueError(f"{name!r} is not a loop run here")
 
-        def run_while(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
-            (c0,) = columns
+
+class _OutOfFuelMarker:
+    __slots__ = ()
+
+
+_OUT_OF_FUEL = _OutOfFuelMarker()
+
+
+def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
+    """Loop ``name`` at one point, charging fuel a call at a time as the closures do."""
+    f = bodies[0]
+
+    def tick() -> None:
+        fuel.left -= 1
+        if fuel.left < 0:
+            raise dsl.EvalBudgetError("fuel", 0)
+
+    if name in ("fold", "loop"):
+        counted = name == "loop"
+
+        def fold(e: tuple[Any, ...], xs: Any, acc: Any) -> Any:
+            for x in range(xs) if counted else xs:
+                tick()
+                acc = f(e, x, acc)
+            return acc
+
+        return fold
+    if name == "zipwith":
+
+        def zipwith(e: tuple[Any, ...], xs: tuple[Any, ...], ys: tuple[Any, ...]) -> Any:
             out = []
-            for e, state in zip(pts, c0, strict=True):
-                if state is err:
-                    out.append(err)
-                    continue
-                fuel.left = budget
-                try:
-                    while True:
-                        tick()
-                        if not f(e, state, None):
-                            break
-                        tick()
-                        state = step(e, state, None)
-                except budget_error as exc:
-                    if (failed := out_of_fuel(exc, len(pts))) is not None:
-                        return failed
-                    state = err
-                except Exception:
-                    state = err
-                else:
-                    if (type(state) is int and not -m <= state <= m) or (
-                        type(state) is tuple and len(state) > max_len
-                    ):
-                        state = err
-                out.append(state)
+            for x, y in zip(xs, ys, strict=False):
+                tick()
+                out.append(f(e, x, y))
             return tuple(out)
 
-        return run_while
+        return zipwith
+    if name in ("map", "filter", "count"):
+
+        def map_(e: tuple[Any, ...], xs: tuple[Any, ...]) -> Any:
+            out = []
+            for x in xs:
+                tick()
+                y = f(e, x, None)
+                if name == "map":
+                    out.append(y)
+                elif y:
+                    out.append(x)
+            return len(out) if name == "count" else tuple(out)
+
+        return map_
+    if name == "while_":
+        step = bodies[1]
+
+        def while_(e: tuple[Any, ...], state: Any) -> Any:
+            while True:
+                tick()
+                if not f(e, state, None):
+                    return state
+                tick()
+                new = step(e, state, None)
+                if new == state:
+                    # a fixed point of the step where the condition holds: the loop never
+                    # ends, so it runs out of fuel (without running until it does)
+                    raise dsl.EvalBudgetError("fuel", 0)
+                state = new
+
+        return while_
     raise ValueError(f"{name!r} is not a loop run here")

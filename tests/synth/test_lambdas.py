@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import dsl
 import synth
+from synth._lambdas import make_runner
 
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
 
@@ -59,3 +60,30 @@ def test_fast_loops_build_the_same_terms_as_closures(
     # the law is not vacuous: loops ran, and some of them on the fast path
     loops = [t for t in range(len(fast)) if fast.higher_order[fast.rule[t]]]
     assert loops
+
+
+def test_a_point_charged_up_front_is_rerun_exactly_when_fuel_runs_out() -> None:
+    # Charging a loop's calls up front runs out of fuel earlier than charging them one at
+    # a time; a point that fails for another reason before fuel runs out exactly is ERR,
+    # not the end of the whole candidate.
+    xss = [(1, 1, 0, 1, 1), (1,)]
+    store = synth.TermStore([(xs,) for xs in xss], [(), ()], limits=synth.SearchLimits(fuel=7))
+
+    def body(e: tuple[Any, ...], x: int, acc: tuple[int, ...]) -> tuple[int, ...]:
+        if x == 0:
+            raise dsl.EmptyListError("head of an empty list")
+        return store.bodies.charge_list((*acc, x))  # charges its length
+
+    run = make_runner(store, "fold", [body])
+    # first point, one call at a time: 3 calls and 1 + 2 fuel for lists before the error
+    assert run([[xs for xs in xss], [(), ()]], store.points(())) == (synth.ERR, (1,))
+
+
+def test_a_loop_that_cannot_end_runs_out_of_fuel() -> None:
+    store = synth.TermStore([(3,), (4,)], [0, 0])
+    run = make_runner(
+        store, "while_", [lambda e, s, _: s != 0, lambda e, s, _: s * 0 + s]
+    )  # the step is the identity: a fixed point where the condition holds
+    assert run([[3, 0]], store.points(())) == (synth.ERR, synth.ERR)
+    run = make_runner(store, "while_", [lambda e, s, _: s > 0, lambda e, s, _: s - 1])
+    assert run([[3, 4]], store.points(())) == (0, 0)
