@@ -76,7 +76,7 @@ def test_a_point_charged_up_front_is_rerun_exactly_when_fuel_runs_out() -> None:
 
     run = make_runner(store, "fold", [body])
     # first point, one call at a time: 3 calls and 1 + 2 fuel for lists before the error
-    assert run([[xs for xs in xss], [(), ()]], store.points(())) == (synth.ERR, (1,))
+    assert run([xss, [(), ()]], store.points(())) == (synth.ERR, (1,))
 
 
 def test_a_loop_that_cannot_end_runs_out_of_fuel() -> None:
