@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import dsl
 from dsl import Primitive, TList
+from synth._grammar import Production
 from synth._kernels import ERR
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ class BodyBuilder:
         # (term, variables of enclosing lambdas) -> function: a new body is one node over
         # bodies built before, so it reuses their functions
         self._functions: dict[tuple[int, int], BodyFn] = {}
+        self._forms: dict[int, tuple[str, Any]] = {}  # rule -> its text (see _form)
 
     def lambda_body(self, lam: int) -> BodyFn | None:
         """The body function of lambda term ``lam``, or None when the body cannot take
@@ -144,15 +146,10 @@ class BodyBuilder:
     def _expr(self, tid: int, n_outer: int, t: _Template) -> str:
         """Python text of term ``tid`` inside template ``t``."""
         store = self.store
-        p = store.prod(tid)
+        rid = store.rule[tid]
+        p = store.rule_prod[rid]
         kids = store.kids[tid]
         kind = p.kind
-        if kind == "lift":
-            return self._expr(kids[0], n_outer, t)
-        if kind == "const":
-            return t.bind("k", p.payload)
-        if kind == "param":
-            return f"e[{p.payload}]"
         if kind == "var":
             j = p.payload
             if j < n_outer:
@@ -160,37 +157,55 @@ class BodyBuilder:
             if j - n_outer > 1:
                 raise _Unsupported("a third lambda variable")
             return "x" if j == n_outer else "a"
-        if kind not in ("prim", "def", "singleton"):
-            raise _Unsupported(kind)
-        if any(store.prod(k).kind == "lambda" for k in kids):
-            raise _Unsupported("a nested lambda")
+        if kind == "lift":
+            return self._expr(kids[0], n_outer, t)
+        if kind == "const":
+            return t.bind("k", p.payload)
+        if kind == "param":
+            return f"e[{p.payload}]"
         if t.ops >= FUSE_MAX:  # a function of its own, called from here
             return f"{t.bind('f', self._function(tid, n_outer))}(e, x, a)"
+        form = self._forms.get(rid)
+        if form is None:
+            form = self._forms[rid] = self._form(p)
         t.ops += 1
         args = [self._expr(k, n_outer, t) for k in kids]
+        text, impl = form
+        if impl is None:
+            return text.format(*args)
+        if text.startswith("{CL}"):
+            return text.format(*args, P=t.bind("P", impl), CL=t.bind("CL", self.charge_list))
+        return text.format(*args, P=t.bind("P", impl))
+
+    def _form(self, p: Production) -> tuple[str, Any]:
+        """The text of production ``p`` over its arguments ``{0}``, ``{1}``, ... (and
+        ``{P}``, the name of its implementation, which is the second item)."""
+        kind = p.kind
         if kind == "singleton":
-            return f"({args[0]},)"
+            return "({0},)", None
+        if kind not in ("prim", "def"):
+            raise _Unsupported(kind)  # a lambda (nested), a recursive call
         core = kind == "prim" and _builtin(p.payload, dsl.CORE)
         name = p.name
         if core and name == "if":
-            return f"({args[1]} if {args[0]} else {args[2]})"
+            return "({1} if {0} else {2})", None
         if core and name in ("and", "or"):
-            return f"({args[0]} {name} {args[1]})"
+            return f"({{0}} {name} {{1}})", None
         if core and name in _INFIX:
-            expr = f"{args[0]} {_INFIX[name]} {args[1]}"
-            return _int_checked(expr) if p.payload.needs_int_check() else f"({expr})"
+            text = f"{{0}} {_INFIX[name]} {{1}}"
+            return (_int_checked(text) if p.payload.needs_int_check() else f"({text})"), None
         if core and name == "neg":
-            return _int_checked(f"-{args[0]}")
+            return _int_checked("-{0}"), None
         if core and name == "not":
-            return f"(not {args[0]})"
+            return "(not {0})", None
         if core and name == "length":
-            return f"len({args[0]})"
-        expr = f"{t.bind('P', store._impl(p))}({', '.join(args)})"
+            return "len({0})", None
+        call = "{P}(" + ", ".join(f"{{{i}}}" for i in range(len(p.args))) + ")"
         if kind == "prim" and p.payload.needs_int_check():
-            return _int_checked(expr)
+            return _int_checked(call), self.store._impl(p)
         if isinstance(p.type, TList):
-            return f"{t.bind('CL', self.charge_list)}({expr})"
-        return expr
+            return "{CL}(" + call + ")", self.store._impl(p)
+        return call, self.store._impl(p)
 
 
 def _int_checked(expr: str) -> str:

@@ -350,7 +350,9 @@ class TermStore:
         if kind == "self":
             raise ValueError("recursive terms are evaluated by the interpreter")
         if any(isinstance(a, TFun) for a in p.args):
-            return lambda kids: self._apply_higher_order(rid, kids, pts)
+            return self._loop_applier(rid, pts) or (
+                lambda kids: self._apply_higher_order(rid, kids, pts)
+            )
         impl = self._impl(p)
         check_int = kind == "prim" and p.payload.needs_int_check()
         m = self.limits.max_int
@@ -459,6 +461,37 @@ class TermStore:
         if run is not None:
             return run(columns, pts)
         return self._run_closures(p, kids, columns, pts)
+
+    def _loop_applier(
+        self, rid: int, pts: list[Any]
+    ) -> Callable[[tuple[int, ...]], tuple[Any, ...]] | None:
+        """The applier of a CORE loop rule whose lambdas come last, or None: the per-call
+        work of :meth:`_apply_higher_order`, with what a rule decides done once."""
+        p = self.rule_prod[rid]
+        if loop_name(p) is None or not self.fast_loops:
+            return None
+        n = sum(not isinstance(a, TFun) for a in p.args)
+        if any(isinstance(a, TFun) for a in p.args[:n]):
+            return None
+        vec = self.vec
+        runners: dict[tuple[int, ...], Runner | None] = {}
+        clock = time.perf_counter
+        store = self
+
+        def apply_loop(kids: tuple[int, ...]) -> tuple[Any, ...]:
+            if clock() > store.deadline:
+                raise BudgetExhausted
+            lambdas = kids[n:]
+            try:
+                run = runners[lambdas]
+            except KeyError:
+                run = runners[lambdas] = store._loop_runner(p, lambdas)
+            columns: list[Any] = [vec[k] for k in kids[:n]]
+            if run is not None:
+                return run(columns, pts)
+            return store._run_closures(p, kids, columns, pts)
+
+        return apply_loop
 
     def _loop_runner(self, p: Production, lambdas: tuple[int, ...]) -> Runner | None:
         """The fast runner of a CORE loop with these lambdas, or None."""
