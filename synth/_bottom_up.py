@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,18 @@ def _must_vary(prod: Production) -> tuple[int, ...]:
     return (0,)
 
 
+_LiftBatch = tuple[int, Callable[[Any], tuple[Any, ...]], list[int], bool]
+
+
+def _projection(owners: list[int]) -> Callable[[Any], tuple[Any, ...]]:
+    """From a closed program's values (one per example) to its values at the points of a
+    lambda-body kind (``owners[i]``: the example of point ``i``)."""
+    if len(owners) == 1:
+        (only,) = owners
+        return lambda values: (values[only],)
+    return operator.itemgetter(*owners)
+
+
 class _Found(Exception):
     """A program of the start kind has the target's values."""
 
@@ -115,7 +128,9 @@ class BottomUp:
 
     Iterating yields ``(term_id, cost)`` for programs of the start kind (the signature's
     result type, no bound variables), cheapest first. ``candidates`` counts every candidate
-    evaluated, of every kind; ``kept`` the ones that survived observational equivalence.
+    evaluated, of every kind (``lifted`` of them are closed programs lifted into a lambda
+    body kind: their values there are their closed values, projected onto the body's
+    points); ``kept`` the ones that survived observational equivalence.
 
     With ``prune=True`` (the default) degenerate loops are skipped: a lambda that ignores
     its last parameter (a constant map, a fold that keeps only the last step), a fold whose
@@ -175,15 +190,18 @@ class BottomUp:
                     )
                 )
             self.rules[kind] = sorted(kind_rules, key=lambda r: (r.cost, r.production.name))
-        self.lifts: dict[Type, list[tuple[Kind, int, list[int]]]] = {}
+        # per type, the lambda-body kinds its closed programs lift into: (kind, lift rule,
+        # closed values -> values at the kind's points)
+        self.lifts: dict[Type, list[tuple[Kind, int, Callable[[Any], tuple[Any, ...]]]]] = {}
         for kind in self.rules:
             t, env = kind
             if env and not isinstance(t, TFun) and (t, ()) in self.rules:
                 rid = store.rule_id(Production("lift", "lift", t), env)
-                self.lifts.setdefault(t, []).append((kind, rid, store.owners(env)))
+                self.lifts.setdefault(t, []).append((kind, rid, _projection(store.owners(env))))
         self.bank: dict[Kind, dict[int, list[int]]] = {k: {} for k in self.rules}
-        # closed programs waiting to be lifted: (kind, cost) -> [(rule, program, values)]
-        self.pending: dict[tuple[Kind, int], list[tuple[int, int, tuple[Any, ...]]]] = {}
+        # closed programs waiting to be lifted, in batches: (kind, cost) -> [(lift rule,
+        # projection, closed programs, whether the leaves or the others of them)]
+        self.pending: dict[tuple[Kind, int], list[_LiftBatch]] = {}
         self.lift_penalty = lift_penalty
         self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
         self.overhead = self._overheads()
@@ -192,6 +210,7 @@ class BottomUp:
         self._resume: dict[tuple[Kind, int], list[int]] = {}
         self._varies: dict[int, bool] = {}
         self.candidates = 0
+        self.lifted = 0  # of the candidates, closed programs lifted into lambda bodies
         self.kept = 0
         self.cost = 0
 
@@ -294,19 +313,12 @@ class BottomUp:
         program costs ``lift_penalty`` more: a lambda body that ignores its variables in
         favour of a large closed program is unlikely, and without the penalty every closed
         program would be paired with every body."""
-        store = self.store
-        vec = store.vec
-        kids = store.kids
         pending = self.pending
-        for kind, rid, owners in self.lifts[t]:
-            leaves = pending.setdefault((kind, cost), [])
-            others = pending.setdefault((kind, cost + self.lift_penalty), [])
-            for tid in terms:
-                closed = vec[tid]
-                assert closed is not None
-                (others if kids[tid] else leaves).append(
-                    (rid, tid, tuple([closed[o] for o in owners]))
-                )
+        for kind, rid, project in self.lifts[t]:
+            # projected only when the level is built: most levels never are
+            pending.setdefault((kind, cost), []).append((rid, project, terms, True))
+            later = (kind, cost + self.lift_penalty)
+            pending.setdefault(later, []).append((rid, project, terms, False))
 
     def _level(self, kind: Kind, cost: int) -> list[int]:
         store = self.store
@@ -315,10 +327,15 @@ class BottomUp:
         if watch:
             self._resume[(kind, cost)] = new  # kept if a match interrupts the level
         seen = self.seen[kind]
-        for rid, closed, lifted in self.pending.pop((kind, cost), ()):
-            if lifted not in seen:
-                seen[lifted] = tid = store.add(rid, (closed,), lifted)
-                new.append(tid)
+        for rid, project, terms, leaves in self.pending.pop((kind, cost), ()):
+            closed = [c for c in terms if (not store.kids[c]) is leaves]
+            self._tick(len(closed))  # lifted programs are candidates of this kind too
+            self.lifted += len(closed)
+            for c in closed:
+                lifted = project(store.vec[c])
+                if lifted not in seen:
+                    seen[lifted] = tid = store.add(rid, (c,), lifted)
+                    new.append(tid)
         mask = store.mask
         n_env = len(kind[1])
         if isinstance(kind[0], TFun):

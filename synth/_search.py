@@ -121,7 +121,7 @@ def search(
         "rejected_by_interpreter": checker.rejected,
     }
     if isinstance(engine, BottomUp):
-        stats.update(kept=engine.kept, max_cost_reached=engine.cost)
+        stats.update(kept=engine.kept, lifted=engine.lifted, max_cost_reached=engine.cost)
     else:
         stats.update(heap_pushes=engine.pushed)
     return SearchOutcome(
