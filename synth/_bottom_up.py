@@ -19,6 +19,7 @@ References:
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import operator
 import time
@@ -419,10 +420,22 @@ class BottomUp:
                                 if watch and vec == target:
                                     raise _Found
             else:
-                for kids in self._combinations(rule, rest, max_kid_depth):
-                    if need_var and not any(mask[k] for k in kids):
-                        continue
-                    self._offer(rule.rid, kids, seen, new, watch)
+                for block in self._blocks(rule, rest, max_kid_depth):
+                    heads, final = block[:-1], block[-1]
+                    # under a lambda a candidate must use a bound variable (see above)
+                    final_open = [c for c in final if mask[c]] if need_var else final
+                    for prefix in itertools.product(*heads):
+                        open_prefix = not need_var or any(mask[k] for k in prefix)
+                        row = final if open_prefix else final_open
+                        self._tick(len(row))
+                        for c in row:
+                            kids = (*prefix, c)
+                            vec = apply(kids)
+                            if vec not in seen:
+                                seen[vec] = tid = add(rid, kids, vec)
+                                new.append(tid)
+                                if watch and vec == target:
+                                    raise _Found
         self.kept += len(new)
         self._resume.pop((kind, cost), None)
         return new
@@ -457,44 +470,50 @@ class BottomUp:
         if watch and vec == self.target:
             raise _Found
 
-    def _combinations(
-        self, rule: _KindRule, total: int, max_depth: int
-    ) -> Iterator[tuple[int, ...]]:
-        """Every tuple of kept terms, one per child kind, whose costs sum to ``total``."""
+    def _blocks(self, rule: _KindRule, total: int, max_depth: int) -> Iterator[list[list[int]]]:
+        """For each way to split ``total`` into the children's costs, the kept terms each
+        child may take at its cost (all candidates of the block are their product).
+
+        Each child's level is filtered once (depth, a loop over values that vary, a
+        lambda body that uses the variables it must), not once per combination."""
         store = self.store
         depth = store.depth
         banks = [self.bank.get(k, {}) for k in rule.children]
         needs = rule.body_needs
         n = len(banks)
-
         vary = rule.must_vary if len(store.args) > 1 and not rule.children[0][1] else ()
         varies = self._varies
+        filtered: dict[tuple[int, int], list[int]] = {}
 
-        def ok(j: int, t: int) -> bool:
-            if depth[t] > max_depth:
-                return False
-            if j in vary:
-                v = varies.get(t)
-                if v is None:
-                    vec = store.vec[t]
-                    v = varies[t] = vec is not None and any(x != vec[0] for x in vec)
-                if not v:
-                    return False
-            need = needs[j]
-            return not need or store.mask[store.kids[t][0]] & need == need
+        def level(j: int, c: int) -> list[int]:
+            got = filtered.get((j, c))
+            if got is None:
+                got = [t for t in banks[j].get(c, ()) if depth[t] <= max_depth]
+                if j in vary:
+                    got = [t for t in got if self._varying(t, varies)]
+                if needs[j]:
+                    need, mask, kids = needs[j], store.mask, store.kids
+                    got = [t for t in got if mask[kids[t][0]] & need == need]
+                filtered[(j, c)] = got
+            return got
 
-        def rec(j: int, left: int, prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+        def split(j: int, left: int, prefix: list[list[int]]) -> Iterator[list[list[int]]]:
             if j == n - 1:
-                for t in banks[j].get(left, ()):
-                    if ok(j, t):
-                        yield (*prefix, t)
+                last = level(j, left)
+                if last:
+                    yield [*prefix, last]
                 return
             for c in range(1, left - (n - 1 - j) + 1):
-                level = banks[j].get(c)
-                if not level:
-                    continue
-                for t in level:
-                    if ok(j, t):
-                        yield from rec(j + 1, left - c, (*prefix, t))
+                here = level(j, c)
+                if here:
+                    yield from split(j + 1, left - c, [*prefix, here])
 
-        yield from rec(0, total, ())
+        yield from split(0, total, [])
+
+    def _varying(self, t: int, varies: dict[int, bool]) -> bool:
+        """Whether term ``t``'s values differ between examples (cached)."""
+        v = varies.get(t)
+        if v is None:
+            vec = self.store.vec[t]
+            v = varies[t] = vec is not None and any(x != vec[0] for x in vec)
+        return v
