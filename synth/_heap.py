@@ -20,6 +20,9 @@ from synth._grammar import PCFG, NonTerminal
 from synth._terms import TermStore
 
 
+_UNSEEN = object()  # no successor computed yet
+
+
 class HeapSearch:
     """Enumerate the programs of ``pcfg`` from most to least likely.
 
@@ -48,15 +51,14 @@ class HeapSearch:
                 ]
             )
         n = len(self._rules)
-        self._heap: list[list[tuple[float, int, int]] | None] = [None] * n
+        self._heap: list[list[tuple[float, int]] | None] = [None] * n
         self._info: list[dict[int, tuple[float, int]]] = [{} for _ in range(n)]  # lp, rule
         self._succ: list[dict[int, int | None]] = [{} for _ in range(n)]
-        self._tiebreak = 0
         self.pushed = 0
         self.start = self.index[grammar.start]
 
-    def _init(self, s: int) -> list[tuple[float, int, int]]:
-        heap: list[tuple[float, int, int]] = []
+    def _init(self, s: int) -> list[tuple[float, int]]:
+        heap: list[tuple[float, int]] = []
         self._heap[s] = heap
         info = self._info[s]
         for r, (rid, lp, children) in enumerate(self._rules[s]):
@@ -71,8 +73,7 @@ class HeapSearch:
             else:
                 tid = self.store.intern(rid, tuple(kids))
                 info[tid] = (total, r)
-                self._tiebreak += 1
-                heap.append((-total, self._tiebreak, tid))
+                heap.append((-total, tid))
         heapq.heapify(heap)
         self.pushed += len(heap)
         return heap
@@ -81,13 +82,14 @@ class HeapSearch:
         heap = self._heap[s]
         if heap is None:
             heap = self._init(s)
-        return heap[0][2] if heap else None
+        return heap[0][1] if heap else None
 
     def _next(self, s: int, tid: int) -> int | None:
         """The program after ``tid`` in nonterminal ``s`` (``tid`` was produced there)."""
         succ = self._succ[s]
-        if tid in succ:
-            return succ[tid]
+        top = succ.get(tid, _UNSEEN)
+        if top is not _UNSEEN:
+            return top  # type: ignore[return-value]
         heap = self._heap[s]
         assert heap is not None
         info = self._info[s]
@@ -97,22 +99,27 @@ class HeapSearch:
         kids = self.store.kids[tid]
         intern = self.store.intern
         all_info = self._info
+        pushed = 0
         for j, c in enumerate(children):
             kid = kids[j]
             nxt = self._next(c, kid)
             if nxt is None:
                 continue
-            new = intern(rid, kids[:j] + (nxt,) + kids[j + 1 :])
+            if len(kids) == 1:
+                new = intern(rid, (nxt,))
+            else:
+                new = intern(rid, kids[:j] + (nxt,) + kids[j + 1 :])
             if new in info:
                 continue
             child_info = all_info[c]
             # swap one child's log-probability for its successor's
             total = lp - child_info[kid][0] + child_info[nxt][0]
             info[new] = (total, r)
-            self._tiebreak += 1
-            self.pushed += 1
-            heapq.heappush(heap, (-total, self._tiebreak, new))
-        top = heap[0][2] if heap else None
+            pushed += 1
+            # ties go to the program interned first (term ids are unique and increasing)
+            heapq.heappush(heap, (-total, new))
+        self.pushed += pushed
+        top = heap[0][1] if heap else None
         succ[tid] = top
         return top
 

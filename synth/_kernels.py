@@ -145,27 +145,42 @@ def _or(vecs: Sequence[Vec], errs: Sequence[bool]) -> Vec:
     return tuple([ERR if av is ERR else (True if av else bv) for av, bv in zip(a, b, strict=True)])
 
 
+TOTAL2: dict[str, Callable[[Any, Any], Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "concat": operator.add,
+}
+"""CORE's binary primitives that never fail on values of their types, as C functions."""
+
+
 def kernels(max_list_len: int) -> dict[str, Kernel]:
     """Kernels of the CORE primitives, by name."""
     return {
-        "add": _total2(operator.add),
-        "sub": _total2(operator.sub),
-        "mul": _total2(operator.mul),
+        "add": _total2(TOTAL2["add"]),
+        "sub": _total2(TOTAL2["sub"]),
+        "mul": _total2(TOTAL2["mul"]),
         "div": _division(operator.floordiv),
         "mod": _division(operator.mod),
         "neg": _total1(operator.neg),
-        "lt": _total2(operator.lt),
-        "le": _total2(operator.le),
-        "gt": _total2(operator.gt),
-        "ge": _total2(operator.ge),
-        "eq": _total2(operator.eq),
-        "ne": _total2(operator.ne),
+        "lt": _total2(TOTAL2["lt"]),
+        "le": _total2(TOTAL2["le"]),
+        "gt": _total2(TOTAL2["gt"]),
+        "ge": _total2(TOTAL2["ge"]),
+        "eq": _total2(TOTAL2["eq"]),
+        "ne": _total2(TOTAL2["ne"]),
         "not": _total1(operator.not_),
         "and": _and,
         "or": _or,
         "if": _if,
         "length": _total1(len),
-        "concat": _total2(operator.add),
+        "concat": _total2(TOTAL2["concat"]),
         "cons": _cons,
         "head": _head,
         "tail": _tail,

@@ -31,7 +31,7 @@ import dsl
 from dsl import BOOL, INT, TFun, TList, Type
 from synth._closures import build_closure
 from synth._grammar import Production
-from synth._kernels import ERR, Kernel, kernel_for, kernels
+from synth._kernels import ERR, TOTAL2, Kernel, kernel_for, kernels
 from synth._lambdas import BodyBuilder, Runner, loop_name, make_runner
 
 
@@ -358,6 +358,21 @@ class TermStore:
         m = self.limits.max_int
         kern = kernel_for(p.payload, self._kernels) if kind == "prim" else None
         if kern is not None:
+            op = TOTAL2.get(p.name)
+            if op is not None:
+                # the common case in one call: no errors below, the operator runs in C
+
+                def total2(kids: tuple[int, ...]) -> tuple[Any, ...]:
+                    a, b = kids
+                    if has_err[a] or has_err[b]:
+                        out = kern((vec[a], vec[b]), (has_err[a], has_err[b]))  # type: ignore[arg-type]
+                        return _bound_ints(out, m) if check_int else out
+                    out = tuple(map(op, vec[a], vec[b]))  # type: ignore[arg-type]
+                    if check_int and (max(out) > m or min(out) < -m):
+                        return _bound_ints(out, m)
+                    return out
+
+                return total2
             if len(p.args) == 2:
 
                 def kernel2(kids: tuple[int, ...]) -> tuple[Any, ...]:
