@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from synth._grammar import PCFG, NonTerminal
 from synth._terms import TermStore
 
-
 _UNSEEN = object()  # no successor computed yet
 
 
