@@ -257,11 +257,9 @@ class TermStore:
 
         This is heap search's path: it keeps no variable masks or depths, which only
         bottom-up search (through :meth:`add`) uses."""
-        key = (rid, kids)
-        tid = self._index.get(key)
-        if tid is None:
-            tid = len(self.rule)
-            self._index[key] = tid
+        n = len(self.rule)
+        tid = self._index.setdefault((rid, kids), n)  # one hash of the key, new or not
+        if tid == n:
             self.rule.append(rid)
             self.kids.append(kids)
             self.vec.append(None)
@@ -269,7 +267,7 @@ class TermStore:
             self.mask.append(0)
             self.depth.append(0)
             dynamic = self.dynamic
-            self.dynamic.append(
+            dynamic.append(
                 self.has_self
                 and (self.rule_prod[rid].kind == "self" or any(dynamic[k] for k in kids))
             )
