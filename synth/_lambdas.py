@@ -46,6 +46,20 @@ _INFIX: dict[str, str] = {
     "ne": "!=",
 }
 _LAZY = frozenset({"if", "and", "or"})
+# CORE's list primitives written in place, exactly as their implementations behave (an
+# error is any exception; a list built is checked and charged by CL; ``_i`` and ``_n``,
+# like ``_v``, are read right after they are set)
+_LISTS: dict[str, str] = {
+    "cons": "{CL}(({0},) + {1})",
+    "concat": "{CL}({0} + {1})",
+    "reverse": "{CL}({0}[::-1])",
+    "take": "{CL}({0}[: max({1}, 0)])",
+    "drop": "{CL}({0}[max({1}, 0) :])",
+    "tail": "{CL}(({0} or BIG())[1:])",
+    "head": "{0}[0]",
+    "index": "{0}[_i if (_i := {1}) >= 0 else BIG()]",
+    "range": "{CL}(tuple(range(_n if (_n := {0}) <= L else BIG())))",
+}
 _FACTORIES: dict[tuple[str, str], Callable[..., BodyFn]] = {}
 FUSE_MAX = 2
 """Most operator nodes written into one function; a larger body is split into functions
@@ -79,8 +93,8 @@ class _Template:
     """The parts of one function being written: names in the template and their values."""
 
     def __init__(self, builder: BodyBuilder) -> None:
-        self.names: list[str] = ["M", "BIG"]
-        self.values: list[Any] = [builder.m, _big]
+        self.names: list[str] = ["M", "BIG", "L"]
+        self.values: list[Any] = [builder.m, _big, builder.max_len]
         self.ops = 0
 
     def bind(self, prefix: str, value: Any) -> str:
@@ -171,11 +185,12 @@ class BodyBuilder:
         t.ops += 1
         args = [self._expr(k, n_outer, t) for k in kids]
         text, impl = form
-        if impl is None:
-            return text.format(*args)
-        if text.startswith("{CL}"):
-            return text.format(*args, P=t.bind("P", impl), CL=t.bind("CL", self.charge_list))
-        return text.format(*args, P=t.bind("P", impl))
+        names = {}
+        if impl is not None:
+            names["P"] = t.bind("P", impl)
+        if "{CL}" in text:
+            names["CL"] = t.bind("CL", self.charge_list)
+        return text.format(*args, **names)
 
     def _form(self, p: Production) -> tuple[str, Any]:
         """The text of production ``p`` over its arguments ``{0}``, ``{1}``, ... (and
@@ -200,6 +215,8 @@ class BodyBuilder:
             return "(not {0})", None
         if core and name == "length":
             return "len({0})", None
+        if core and name in _LISTS:
+            return _LISTS[name], None
         call = "{P}(" + ", ".join(f"{{{i}}}" for i in range(len(p.args))) + ")"
         if kind == "prim" and p.payload.needs_int_check():
             return _int_checked(call), self.store._impl(p)
