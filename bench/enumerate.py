@@ -24,8 +24,11 @@ For each enumerator, ``"bottom_up"`` and ``"heap"``:
    * bottom-up: ``candidates`` counts every subprogram it builds, each evaluated at the
      points of its kind (the five examples; under a lambda, probe bindings of the bound
      variables per example), before observational equivalence drops duplicates; that is
-     its notion of a program explored. ``programs_explored`` counts the complete programs
-     (of the signature's type, one per behaviour) compared with the outputs.
+     its notion of a program explored. Of them, ``stats.lifted`` are closed programs used
+     as lambda bodies (their values there are their closed values, projected onto the
+     body's points; about 0.3% of the candidates). ``programs_explored`` counts the
+     complete programs (of the signature's type, one per behaviour) compared with the
+     outputs.
    * heap: ``candidates`` equals ``programs_explored``: every complete program, in order of
      probability, each evaluated on the five examples. ``stats.heap_pushes`` counts the
      (sub)programs put on any heap.

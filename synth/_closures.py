@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import dsl
 from dsl import Primitive, TList
 from synth._grammar import Production
+from synth._kernels import TOTAL2
 
 if TYPE_CHECKING:
     from synth._terms import TermStore
@@ -105,31 +106,29 @@ def build_closure(store: TermStore, tid: int) -> Callable[[tuple[Any, ...]], Any
 
         return checked_int
     if isinstance(p.type, TList):
-
-        def checked_list(e: tuple[Any, ...]) -> Any:
-            v = base(e)
-            n = len(v)
-            if n > max_len:
-                raise dsl.EvalBudgetError("list length", max_len)
-            fuel.left -= n
-            if fuel.left < 0:
-                raise dsl.EvalBudgetError("fuel", 0)
-            return v
-
-        return checked_list
+        charge = list_charger(fuel, max_len)
+        return lambda e: charge(base(e))
     return base
 
 
+def list_charger(fuel: Any, max_len: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function that checks a list a primitive built against the length bound and charges
+    its length to ``fuel`` (raising when either runs out), then returns it."""
+
+    def charge_list(v: tuple[Any, ...]) -> tuple[Any, ...]:
+        n = len(v)
+        if n > max_len:
+            raise dsl.EvalBudgetError("list length", max_len)
+        fuel.left -= n
+        if fuel.left < 0:
+            raise dsl.EvalBudgetError("fuel", 0)
+        return v
+
+    return charge_list
+
+
 _C_OPS: dict[str, Callable[..., Any]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "eq": operator.eq,
-    "ne": operator.ne,
+    **{name: op for name, op in TOTAL2.items() if name != "concat"},  # concat builds a list
     "neg": operator.neg,
     "not": operator.not_,
     "length": len,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import dsl
 from dsl import Primitive, TList
+from synth._closures import list_charger
 from synth._grammar import Production
 from synth._kernels import ERR
 
@@ -111,19 +112,7 @@ class BodyBuilder:
         self.store = store
         self.m = store.limits.max_int
         self.max_len = store.limits.max_list_len
-        fuel = store.fuel
-        max_len = self.max_len
-
-        def charge_list(v: tuple[Any, ...]) -> tuple[Any, ...]:
-            n = len(v)
-            if n > max_len:
-                raise dsl.EvalBudgetError("list length", max_len)
-            fuel.left -= n
-            if fuel.left < 0:
-                raise dsl.EvalBudgetError("fuel", 0)
-            return v
-
-        self.charge_list = charge_list
+        self.charge_list = list_charger(store.fuel, self.max_len)
         # lambda term -> its body function, or None: unsupported
         self._cache: dict[int, BodyFn | None] = {}
         # (term, variables of enclosing lambdas) -> function: a new body is one node over
