@@ -77,7 +77,7 @@ def build_closure(store: TermStore, tid: int) -> Callable[[tuple[Any, ...]], Any
         raise ValueError("recursive terms are evaluated by the interpreter")
     if p.kind == "lift":
         return store.closure(kids[0])
-    impl = store._impl(p)
+    impl = store.implementation(p)
     fs = [store.closure(k) for k in kids]
     lazy = _lazy_core(p.payload) if p.kind == "prim" else None
     if lazy == "if":

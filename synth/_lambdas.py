@@ -1,4 +1,4 @@
-"""Lambda bodies as fast Python functions, and the loops of CORE that run them.
+"""Lambda bodies of search terms as fast Python functions.
 
 A higher-order application (``fold(xs, 0, fn (x, acc) => x + acc)``) runs its lambda's body
 on every element at every point, so the body's per-call cost is the search's hottest path.
@@ -10,23 +10,22 @@ function from a source template (one per expression shape, compiled once per pro
 larger bodies call the functions of their subterms, which bottom-up search has built
 before. Most bodies take one or two Python calls per element.
 
-The loops (``map``, ``filter``, ``fold``, ``loop``, ``while_``, and EXTENDED's ``count`` and
-``zipwith``) call these functions directly, without a lambda wrapper per call. Their values
-are exactly those of the closures of :mod:`synth._closures`: the same fuel (one unit per
-lambda call, a list's length for each list an unchecked primitive builds), the same bounds,
-the same errors.
+The templates are generated from the term's productions alone (operators, and names bound
+to its constants, primitives and sub-functions), never from user text, and cached in a
+module-level table: a shape compiled once serves every store of the process.
+
+The loops that call these functions are in :mod:`synth._loops`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import dsl
 from dsl import Primitive, TList
 from synth._closures import list_charger
 from synth._grammar import Production
-from synth._kernels import ERR
 
 if TYPE_CHECKING:
     from synth._terms import TermStore
@@ -73,7 +72,8 @@ class _Unsupported(Exception):
     a variable of an enclosing lambda beyond the layout)."""
 
 
-def _builtin(prim: Primitive, table: dsl.Library) -> bool:
+def builtin(prim: Primitive, table: dsl.Library) -> bool:
+    """Whether ``prim`` is the primitive of that name in ``table`` (not a user's own)."""
     builtin = table.get(prim.name)
     return isinstance(builtin, Primitive) and builtin.impl is prim.impl
 
@@ -189,7 +189,7 @@ class BodyBuilder:
             return "({0},)", None
         if kind not in ("prim", "def"):
             raise _Unsupported(kind)  # a lambda (nested), a recursive call
-        core = kind == "prim" and _builtin(p.payload, dsl.CORE)
+        core = kind == "prim" and builtin(p.payload, dsl.CORE)
         name = p.name
         if core and name == "if":
             return "({1} if {0} else {2})", None
@@ -199,19 +199,22 @@ class BodyBuilder:
             text = f"{{0}} {_INFIX[name]} {{1}}"
             return (_int_checked(text) if p.payload.needs_int_check() else f"({text})"), None
         if core and name == "neg":
-            return _int_checked("-{0}"), None
+            return (_int_checked("-{0}") if p.payload.needs_int_check() else "(-{0})"), None
         if core and name == "not":
             return "(not {0})", None
         if core and name == "length":
             return "len({0})", None
         if core and name in _LISTS:
-            return _LISTS[name], None
+            text = _LISTS[name]
+            if isinstance(p.type, TList) and not text.startswith("{CL}"):
+                text = "{CL}(" + text + ")"  # head or index of a list of lists
+            return text, None
         call = "{P}(" + ", ".join(f"{{{i}}}" for i in range(len(p.args))) + ")"
         if kind == "prim" and p.payload.needs_int_check():
-            return _int_checked(call), self.store._impl(p)
+            return _int_checked(call), self.store.implementation(p)
         if isinstance(p.type, TList):
-            return "{CL}(" + call + ")", self.store._impl(p)
-        return call, self.store._impl(p)
+            return "{CL}(" + call + ")", self.store.implementation(p)
+        return call, self.store.implementation(p)
 
 
 def _int_checked(expr: str) -> str:
@@ -222,223 +225,3 @@ def _int_checked(expr: str) -> str:
 
 def _big() -> Any:
     raise dsl.EvalBudgetError("integer size", 0)
-
-
-_LOOPS = frozenset({"map", "filter", "fold", "loop", "while_", "count", "zipwith"})
-
-
-def loop_name(p: Any) -> str | None:
-    """The name of the loop primitive production ``p`` is, if it is one of those run here."""
-    if p.kind == "prim" and p.name in _LOOPS and _builtin(p.payload, dsl.EXTENDED):
-        return str(p.name)
-    return None
-
-
-Runner = Callable[[Sequence[Sequence[Any]], Sequence[tuple[Any, ...]]], tuple[Any, ...]]
-"""``run(columns, points)``: a loop application's values at ``points``, given its non-lambda
-arguments' values there."""
-
-
-def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
-    """The runner of loop ``name`` with these body functions.
-
-    At each point the loop's lambda calls are charged up front and the loop runs without
-    counting; only a point where fuel runs out that way is run again exactly, a call at a
-    time (:func:`_exact`), so that whether it runs out, and of what error it fails first,
-    is as on the closure path. (Charging early can only make fuel run out earlier: a point
-    that finishes, or fails otherwise, does the same when charged a call at a time.) A point
-    where the run fails is ERR; one that runs out of fuel makes the whole candidate ERR.
-    The runners are written out in full: a function call per point costs as much as a
-    short loop.
-    """
-    f = bodies[0]
-    fuel = store.fuel
-    budget = store.fuel_budget
-    m = store.limits.max_int
-    max_len = store.limits.max_list_len
-    err = ERR
-    budget_error = dsl.EvalBudgetError
-    exact = _exact(name, bodies, fuel)
-
-    def settle(e: tuple[Any, ...], *args: Any) -> Any:
-        """The value at one point, run exactly: a value, ERR, or _OUT_OF_FUEL."""
-        fuel.left = budget
-        try:
-            v = exact(e, *args)
-        except budget_error as exc:
-            return _OUT_OF_FUEL if exc.resource == "fuel" else err
-        except Exception:
-            return err
-        if (type(v) is int and not -m <= v <= m) or (type(v) is tuple and len(v) > max_len):
-            return err
-        return v
-
-    if name in ("fold", "loop"):
-        counted = name == "loop"
-
-        def run_fold(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
-            c0, c1 = columns
-            out = []
-            for e, xs, init in zip(pts, c0, c1, strict=True):
-                if xs is err or init is err:
-                    out.append(err)
-                    continue
-                acc = init
-                try:
-                    if counted:
-                        fuel.left = budget - (xs if xs > 0 else 0)
-                        if fuel.left < 0:
-                            raise budget_error("fuel", budget)
-                        for x in range(xs):
-                            acc = f(e, x, acc)
-                    else:
-                        fuel.left = budget - len(xs)
-                        if fuel.left < 0:
-                            raise budget_error("fuel", budget)
-                        for x in xs:
-                            acc = f(e, x, acc)
-                except budget_error as exc:
-                    if exc.resource == "fuel":
-                        acc = settle(e, xs, init)
-                        if acc is _OUT_OF_FUEL:
-                            return (err,) * len(pts)
-                    else:
-                        acc = err
-                except Exception:
-                    acc = err
-                else:
-                    if (type(acc) is int and not -m <= acc <= m) or (
-                        type(acc) is tuple and len(acc) > max_len
-                    ):
-                        acc = err
-                out.append(acc)
-            return tuple(out)
-
-        return run_fold
-    if name in ("map", "filter", "count", "zipwith"):
-        keep = name in ("filter", "count")
-        zipped = name == "zipwith"
-
-        def run_map(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
-            c0 = columns[0]
-            c1 = columns[1] if zipped else c0
-            out = []
-            for e, xs, ys in zip(pts, c0, c1, strict=True):
-                if xs is err or ys is err:
-                    out.append(err)
-                    continue
-                v: Any
-                try:
-                    if zipped:
-                        fuel.left = budget - min(len(xs), len(ys))
-                        if fuel.left < 0:
-                            raise budget_error("fuel", budget)
-                        v = tuple([f(e, x, y) for x, y in zip(xs, ys, strict=False)])
-                    else:
-                        fuel.left = budget - len(xs)
-                        if fuel.left < 0:
-                            raise budget_error("fuel", budget)
-                        if keep:
-                            kept = [x for x in xs if f(e, x, None)]
-                            v = tuple(kept) if name == "filter" else len(kept)
-                        else:
-                            v = tuple([f(e, x, None) for x in xs])
-                except budget_error as exc:
-                    if exc.resource == "fuel":
-                        v = settle(e, xs, ys) if zipped else settle(e, xs)
-                        if v is _OUT_OF_FUEL:
-                            return (err,) * len(pts)
-                    else:
-                        v = err
-                except Exception:
-                    v = err
-                else:
-                    if type(v) is tuple and len(v) > max_len:
-                        v = err
-                out.append(v)
-            return tuple(out)
-
-        return run_map
-    if name == "while_":  # the number of calls is not known before: exact at every point
-
-        def run_while(columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]) -> Any:
-            out = []
-            for e, state in zip(pts, columns[0], strict=True):
-                v = err if state is err else settle(e, state)
-                if v is _OUT_OF_FUEL:
-                    return (err,) * len(pts)
-                out.append(v)
-            return tuple(out)
-
-        return run_while
-    raise ValueError(f"{name!r} is not a loop run here")
-
-
-class _OutOfFuelMarker:
-    __slots__ = ()
-
-
-_OUT_OF_FUEL = _OutOfFuelMarker()
-
-
-def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
-    """Loop ``name`` at one point, charging fuel a call at a time as the closures do."""
-    f = bodies[0]
-
-    def tick() -> None:
-        fuel.left -= 1
-        if fuel.left < 0:
-            raise dsl.EvalBudgetError("fuel", 0)
-
-    if name in ("fold", "loop"):
-        counted = name == "loop"
-
-        def fold(e: tuple[Any, ...], xs: Any, acc: Any) -> Any:
-            for x in range(xs) if counted else xs:
-                tick()
-                acc = f(e, x, acc)
-            return acc
-
-        return fold
-    if name == "zipwith":
-
-        def zipwith(e: tuple[Any, ...], xs: tuple[Any, ...], ys: tuple[Any, ...]) -> Any:
-            out = []
-            for x, y in zip(xs, ys, strict=False):
-                tick()
-                out.append(f(e, x, y))
-            return tuple(out)
-
-        return zipwith
-    if name in ("map", "filter", "count"):
-
-        def map_(e: tuple[Any, ...], xs: tuple[Any, ...]) -> Any:
-            out = []
-            for x in xs:
-                tick()
-                y = f(e, x, None)
-                if name == "map":
-                    out.append(y)
-                elif y:
-                    out.append(x)
-            return len(out) if name == "count" else tuple(out)
-
-        return map_
-    if name == "while_":
-        step = bodies[1]
-
-        def while_(e: tuple[Any, ...], state: Any) -> Any:
-            while True:
-                tick()
-                if not f(e, state, None):
-                    return state
-                tick()
-                new = step(e, state, None)
-                if new == state:
-                    # a fixed point of the step where the condition holds: the loop never
-                    # ends, so it runs out of fuel (without running until it does)
-                    raise dsl.EvalBudgetError("fuel", 0)
-                state = new
-
-        return while_
-    raise ValueError(f"{name!r} is not a loop run here")

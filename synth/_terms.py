@@ -32,7 +32,8 @@ from dsl import BOOL, INT, TFun, TList, Type
 from synth._closures import build_closure
 from synth._grammar import Production
 from synth._kernels import ERR, TOTAL2, Kernel, kernel_for, kernels
-from synth._lambdas import BodyBuilder, Runner, loop_name, make_runner
+from synth._lambdas import BodyBuilder
+from synth._loops import Runner, loop_name, make_runner
 
 
 class _Fuel:
@@ -351,7 +352,7 @@ class TermStore:
             return self._loop_applier(rid, pts) or (
                 lambda kids: self._apply_higher_order(rid, kids, pts)
             )
-        impl = self._impl(p)
+        impl = self.implementation(p)
         check_int = kind == "prim" and p.payload.needs_int_check()
         m = self.limits.max_int
         kern = kernel_for(p.payload, self._kernels) if kind == "prim" else None
@@ -366,7 +367,7 @@ class TermStore:
                         out = kern((vec[a], vec[b]), (has_err[a], has_err[b]))  # type: ignore[arg-type]
                         return _bound_ints(out, m) if check_int else out
                     out = tuple(map(op, vec[a], vec[b]))  # type: ignore[arg-type]
-                    if check_int and (max(out) > m or min(out) < -m):
+                    if check_int and out and (max(out) > m or min(out) < -m):
                         return _bound_ints(out, m)
                     return out
 
@@ -523,7 +524,7 @@ class TermStore:
         self, p: Production, kids: tuple[int, ...], args: list[Sequence[Any]], pts: list[Any]
     ) -> tuple[Any, ...]:
         """The application's values at ``pts``, its lambdas run through closures."""
-        impl = self._impl(p)
+        impl = self.implementation(p)
         columns: list[Sequence[Any]] = []
         rest = iter(args)
         for a, k in zip(p.args, kids, strict=True):
@@ -562,7 +563,9 @@ class TermStore:
         make = self.closure(lam)
         return [make(e) for e in pts]
 
-    def _impl(self, p: Production) -> Callable[..., Any]:
+    def implementation(self, p: Production) -> Callable[..., Any]:
+        """The Python function of a primitive or library-definition production (a
+        definition runs in the interpreter, with the search's fuel)."""
         if p.kind == "prim":
             impl: Callable[..., Any] = p.payload.impl
             return impl

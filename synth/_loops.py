@@ -1,0 +1,248 @@
+"""The loops of CORE (and EXTENDED's ``count`` and ``zipwith``), run over lambda body
+functions (:mod:`synth._lambdas`).
+
+``map``, ``filter``, ``fold``, ``loop``, ``while_``, ``count`` and ``zipwith`` call a body
+function per element directly, without a lambda wrapper per call. Their values are exactly
+those of the closures of :mod:`synth._closures`: the same fuel (one unit per lambda call, a
+list's length for each list an unchecked primitive builds), the same bounds, the same
+errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import dsl
+from synth._kernels import ERR
+from synth._lambdas import BodyFn, builtin
+
+if TYPE_CHECKING:
+    from synth._terms import TermStore
+
+_LOOPS = frozenset({"map", "filter", "fold", "loop", "while_", "count", "zipwith"})
+
+
+def loop_name(p: Any) -> str | None:
+    """The name of the loop primitive production ``p`` is, if it is one of those run here."""
+    if p.kind == "prim" and p.name in _LOOPS and builtin(p.payload, dsl.EXTENDED):
+        return str(p.name)
+    return None
+
+
+Runner = Callable[[Sequence[Sequence[Any]], Sequence[tuple[Any, ...]]], tuple[Any, ...]]
+"""``run(columns, points)``: a loop application's values at ``points``, given its non-lambda
+arguments' values there."""
+
+
+def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
+    """The runner of loop ``name`` with these body functions.
+
+    At each point the loop's lambda calls are charged up front and the loop runs without
+    counting; only a point where fuel runs out that way is run again exactly, a call at a
+    time (:func:`_exact`), so that whether it runs out, and of what error it fails first,
+    is as on the closure path. (Charging early can only make fuel run out earlier: a point
+    that finishes, or fails otherwise, does the same when charged a call at a time.) A point
+    where the run fails is ERR; one that runs out of fuel makes the whole candidate ERR.
+    The runners are written out in full: a function call per point costs as much as a
+    short loop.
+    """
+    f = bodies[0]
+    fuel = store.fuel
+    budget = store.fuel_budget
+    m = store.limits.max_int
+    max_len = store.limits.max_list_len
+    err = ERR
+    budget_error = dsl.EvalBudgetError
+    exact = _exact(name, bodies, fuel)
+
+    def settle(e: tuple[Any, ...], *args: Any) -> Any:
+        """The value at one point, run exactly: a value, ERR, or _OUT_OF_FUEL."""
+        fuel.left = budget
+        try:
+            v = exact(e, *args)
+        except budget_error as exc:
+            return _OUT_OF_FUEL if exc.resource == "fuel" else err
+        except Exception:
+            return err
+        if (type(v) is int and not -m <= v <= m) or (type(v) is tuple and len(v) > max_len):
+            return err
+        return v
+
+    if name in ("fold", "loop"):
+        counted = name == "loop"
+
+        def run_fold(
+            columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
+        ) -> tuple[Any, ...]:
+            c0, c1 = columns
+            out = []
+            for e, xs, init in zip(pts, c0, c1, strict=True):
+                if xs is err or init is err:
+                    out.append(err)
+                    continue
+                acc = init
+                try:
+                    if counted:
+                        fuel.left = budget - (xs if xs > 0 else 0)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in range(xs):
+                            acc = f(e, x, acc)
+                    else:
+                        fuel.left = budget - len(xs)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in xs:
+                            acc = f(e, x, acc)
+                except budget_error as exc:
+                    if exc.resource == "fuel":
+                        acc = settle(e, xs, init)
+                        if acc is _OUT_OF_FUEL:
+                            return (err,) * len(pts)
+                    else:
+                        acc = err
+                except Exception:
+                    acc = err
+                else:
+                    if (type(acc) is int and not -m <= acc <= m) or (
+                        type(acc) is tuple and len(acc) > max_len
+                    ):
+                        acc = err
+                out.append(acc)
+            return tuple(out)
+
+        return run_fold
+    if name in ("map", "filter", "count", "zipwith"):
+        keep = name in ("filter", "count")
+        zipped = name == "zipwith"
+
+        def run_map(
+            columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
+        ) -> tuple[Any, ...]:
+            c0 = columns[0]
+            c1 = columns[1] if zipped else c0
+            out = []
+            for e, xs, ys in zip(pts, c0, c1, strict=True):
+                if xs is err or ys is err:
+                    out.append(err)
+                    continue
+                v: Any
+                try:
+                    if zipped:
+                        fuel.left = budget - min(len(xs), len(ys))
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        v = tuple([f(e, x, y) for x, y in zip(xs, ys, strict=False)])
+                    else:
+                        fuel.left = budget - len(xs)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        if keep:
+                            kept = [x for x in xs if f(e, x, None)]
+                            v = tuple(kept) if name == "filter" else len(kept)
+                        else:
+                            v = tuple([f(e, x, None) for x in xs])
+                except budget_error as exc:
+                    if exc.resource == "fuel":
+                        v = settle(e, xs, ys) if zipped else settle(e, xs)
+                        if v is _OUT_OF_FUEL:
+                            return (err,) * len(pts)
+                    else:
+                        v = err
+                except Exception:
+                    v = err
+                else:
+                    if (type(v) is int and not -m <= v <= m) or (
+                        type(v) is tuple and len(v) > max_len
+                    ):
+                        v = err
+                out.append(v)
+            return tuple(out)
+
+        return run_map
+    if name == "while_":  # the number of calls is not known before: exact at every point
+
+        def run_while(
+            columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
+        ) -> tuple[Any, ...]:
+            out = []
+            for e, state in zip(pts, columns[0], strict=True):
+                v = err if state is err else settle(e, state)
+                if v is _OUT_OF_FUEL:
+                    return (err,) * len(pts)
+                out.append(v)
+            return tuple(out)
+
+        return run_while
+    raise ValueError(f"{name!r} is not a loop run here")
+
+
+class _OutOfFuelMarker:
+    __slots__ = ()
+
+
+_OUT_OF_FUEL = _OutOfFuelMarker()
+
+
+def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
+    """Loop ``name`` at one point, charging fuel a call at a time as the closures do."""
+    f = bodies[0]
+
+    def tick() -> None:
+        fuel.left -= 1
+        if fuel.left < 0:
+            raise dsl.EvalBudgetError("fuel", 0)
+
+    if name in ("fold", "loop"):
+        counted = name == "loop"
+
+        def fold(e: tuple[Any, ...], xs: Any, acc: Any) -> Any:
+            for x in range(xs) if counted else xs:
+                tick()
+                acc = f(e, x, acc)
+            return acc
+
+        return fold
+    if name == "zipwith":
+
+        def zipwith(e: tuple[Any, ...], xs: tuple[Any, ...], ys: tuple[Any, ...]) -> Any:
+            out = []
+            for x, y in zip(xs, ys, strict=False):
+                tick()
+                out.append(f(e, x, y))
+            return tuple(out)
+
+        return zipwith
+    if name in ("map", "filter", "count"):
+
+        def map_(e: tuple[Any, ...], xs: tuple[Any, ...]) -> Any:
+            out = []
+            for x in xs:
+                tick()
+                y = f(e, x, None)
+                if name == "map":
+                    out.append(y)
+                elif y:
+                    out.append(x)
+            return len(out) if name == "count" else tuple(out)
+
+        return map_
+    if name == "while_":
+        step = bodies[1]
+
+        def while_(e: tuple[Any, ...], state: Any) -> Any:
+            while True:
+                tick()
+                if not f(e, state, None):
+                    return state
+                tick()
+                new = step(e, state, None)
+                if new == state:
+                    # a fixed point of the step where the condition holds: the loop never
+                    # ends, so it runs out of fuel (without running until it does)
+                    raise dsl.EvalBudgetError("fuel", 0)
+                state = new
+
+        return while_
+    raise ValueError(f"{name!r} is not a loop run here")
