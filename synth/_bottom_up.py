@@ -18,6 +18,7 @@ References:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -109,6 +110,15 @@ def _must_vary(prod: Production) -> tuple[int, ...]:
 
 
 _LiftBatch = tuple[int, Callable[[Any], tuple[Any, ...]], list[int], bool]
+_CHUNK = 256
+
+
+def _chunks(row: list[int]) -> Iterator[list[int]] | tuple[list[int], ...]:
+    """``row`` in pieces of at most :data:`_CHUNK` (counted as candidates one piece at a
+    time)."""
+    if len(row) <= _CHUNK:
+        return (row,)
+    return (row[i : i + _CHUNK] for i in range(0, len(row), _CHUNK))
 
 
 def _projection(owners: list[int]) -> Callable[[Any], tuple[Any, ...]]:
@@ -374,20 +384,27 @@ class BottomUp:
                 continue
             rid = rule.rid
             apply = store.applier(rid)
+            # Candidates are counted as they are evaluated, in chunks (so that a search
+            # stopped by its deadline mid-row counts at most a chunk it did not evaluate);
+            # children ruled out before evaluation (depth, a closed term under a lambda,
+            # the mirror image of a symmetric pair) are not candidates.
+            kids: tuple[int, ...]
             if arity == 1:
-                level = self.bank.get(rule.children[0], {}).get(rest, ())
-                self._tick(len(level))
-                kids: tuple[int, ...]
-                for a in level:
-                    if (need_var and not mask[a]) or depth[a] > max_kid_depth:
-                        continue
-                    kids = (a,)
-                    vec = apply(kids)
-                    if vec not in seen:
-                        seen[vec] = tid = add(rid, kids, vec)
-                        new.append(tid)
-                        if watch and vec == target:
-                            raise _Found
+                level = [
+                    a
+                    for a in self.bank.get(rule.children[0], {}).get(rest, ())
+                    if depth[a] <= max_kid_depth and (not need_var or mask[a])
+                ]
+                for part in _chunks(level):
+                    self._tick(len(part))
+                    for a in part:
+                        kids = (a,)
+                        vec = apply(kids)
+                        if vec not in seen:
+                            seen[vec] = tid = add(rid, kids, vec)
+                            new.append(tid)
+                            if watch and vec == target:
+                                raise _Found
             elif arity == 2:
                 bank_a = self.bank.get(rule.children[0], {})
                 bank_b = self.bank.get(rule.children[1], {})
@@ -397,28 +414,26 @@ class BottomUp:
                     cb = rest - ca
                     if symmetric and ca > cb:
                         break
-                    level_a = bank_a.get(ca)
-                    level_b = bank_b.get(cb)
+                    level_a = [a for a in bank_a.get(ca, ()) if depth[a] <= max_kid_depth]
+                    level_b = [b for b in bank_b.get(cb, ()) if depth[b] <= max_kid_depth]
                     if not level_a or not level_b:
                         continue
+                    open_b = [b for b in level_b if mask[b]] if need_var else level_b
                     same = symmetric and ca == cb
                     for a in level_a:
-                        if depth[a] > max_kid_depth:
-                            continue
-                        self._tick(len(level_b))
-                        a_open = not need_var or mask[a]
-                        for b in level_b:
-                            if (not a_open and not mask[b]) or depth[b] > max_kid_depth:
-                                continue
-                            if same and b < a:
-                                continue
-                            kids = (a, b)
-                            vec = apply(kids)
-                            if vec not in seen:
-                                seen[vec] = tid = add(rid, kids, vec)
-                                new.append(tid)
-                                if watch and vec == target:
-                                    raise _Found
+                        row = level_b if not need_var or mask[a] else open_b
+                        if same:  # ids grow with creation, and the levels keep that order
+                            row = row[bisect.bisect_left(row, a) :]
+                        for part in _chunks(row):
+                            self._tick(len(part))
+                            for b in part:
+                                kids = (a, b)
+                                vec = apply(kids)
+                                if vec not in seen:
+                                    seen[vec] = tid = add(rid, kids, vec)
+                                    new.append(tid)
+                                    if watch and vec == target:
+                                        raise _Found
             else:
                 for block in self._blocks(rule, rest, max_kid_depth):
                     heads, final = block[:-1], block[-1]
@@ -426,16 +441,16 @@ class BottomUp:
                     final_open = [c for c in final if mask[c]] if need_var else final
                     for prefix in itertools.product(*heads):
                         open_prefix = not need_var or any(mask[k] for k in prefix)
-                        row = final if open_prefix else final_open
-                        self._tick(len(row))
-                        for c in row:
-                            kids = (*prefix, c)
-                            vec = apply(kids)
-                            if vec not in seen:
-                                seen[vec] = tid = add(rid, kids, vec)
-                                new.append(tid)
-                                if watch and vec == target:
-                                    raise _Found
+                        for part in _chunks(final if open_prefix else final_open):
+                            self._tick(len(part))
+                            for c in part:
+                                kids = (*prefix, c)
+                                vec = apply(kids)
+                                if vec not in seen:
+                                    seen[vec] = tid = add(rid, kids, vec)
+                                    new.append(tid)
+                                    if watch and vec == target:
+                                        raise _Found
         self.kept += len(new)
         self._resume.pop((kind, cost), None)
         return new
