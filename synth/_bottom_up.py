@@ -497,7 +497,6 @@ class BottomUp:
         needs = rule.body_needs
         n = len(banks)
         vary = rule.must_vary if len(store.args) > 1 and not rule.children[0][1] else ()
-        varies = self._varies
         filtered: dict[tuple[int, int], list[int]] = {}
 
         def level(j: int, c: int) -> list[int]:
@@ -505,7 +504,7 @@ class BottomUp:
             if got is None:
                 got = [t for t in banks[j].get(c, ()) if depth[t] <= max_depth]
                 if j in vary:
-                    got = [t for t in got if self._varying(t, varies)]
+                    got = [t for t in got if self._varying(t)]
                 if needs[j]:
                     need, mask, kids = needs[j], store.mask, store.kids
                     got = [t for t in got if mask[kids[t][0]] & need == need]
@@ -525,10 +524,10 @@ class BottomUp:
 
         yield from split(0, total, [])
 
-    def _varying(self, t: int, varies: dict[int, bool]) -> bool:
+    def _varying(self, t: int) -> bool:
         """Whether term ``t``'s values differ between examples (cached)."""
-        v = varies.get(t)
+        v = self._varies.get(t)
         if v is None:
             vec = self.store.vec[t]
-            v = varies[t] = vec is not None and any(x != vec[0] for x in vec)
+            v = self._varies[t] = vec is not None and any(x != vec[0] for x in vec)
         return v

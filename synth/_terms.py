@@ -151,8 +151,8 @@ class TermStore:
         self._kernels: dict[str, Kernel] = kernels(self.limits.max_list_len)
         self.fast_loops = fast_loops
         self.bodies = BodyBuilder(self)
-        # (rule, lambda terms) -> the loop that runs the application (None: closures do)
-        self._loops: dict[tuple[int, ...], Runner | None] = {}
+        # rule -> (its lambda terms -> the loop that runs the application; None: closures)
+        self._runners: dict[int, dict[tuple[int, ...], Runner | None]] = {}
 
     def __len__(self) -> int:
         return len(self.rule)
@@ -466,12 +466,7 @@ class TermStore:
                 kv = self.values(k)
                 assert kv is not None
                 columns.append(kv[first : first + len(pts)] if first or len(kv) != len(pts) else kv)
-        # the loop's identity: its rule and its lambdas (which follow the other arguments)
-        key = (rid, *kids[len(columns) :])
-        try:
-            run = self._loops[key]
-        except KeyError:
-            run = self._loops[key] = self._loop_runner(p, kids[len(columns) :])
+        run = self._runner(rid, kids[len(columns) :])  # lambdas follow the other arguments
         if run is not None:
             return run(columns, pts)
         return self._run_closures(p, kids, columns, pts)
@@ -488,7 +483,7 @@ class TermStore:
         if any(isinstance(a, TFun) for a in p.args[:n]):
             return None
         vec = self.vec
-        runners: dict[tuple[int, ...], Runner | None] = {}
+        runners = self._runners.setdefault(rid, {})
         clock = time.perf_counter
         store = self
 
@@ -499,7 +494,7 @@ class TermStore:
             try:
                 run = runners[lambdas]
             except KeyError:
-                run = runners[lambdas] = store._loop_runner(p, lambdas)
+                run = store._runner(rid, lambdas)
             columns: list[Any] = [vec[k] for k in kids[:n]]
             if run is not None:
                 return run(columns, pts)
@@ -507,18 +502,17 @@ class TermStore:
 
         return apply_loop
 
-    def _loop_runner(self, p: Production, lambdas: tuple[int, ...]) -> Runner | None:
-        """The fast runner of a CORE loop with these lambdas, or None."""
-        name = loop_name(p) if self.fast_loops else None
-        if name is None:
-            return None
-        bodies = []
-        for lam in lambdas:
-            body = self.bodies.lambda_body(lam)
-            if body is None:
-                return None
-            bodies.append(body)
-        return make_runner(self, name, bodies)
+    def _runner(self, rid: int, lambdas: tuple[int, ...]) -> Runner | None:
+        """The fast runner of loop rule ``rid`` with these lambdas (made once), or None when
+        the rule is no CORE loop or a body cannot take the fast form."""
+        runners = self._runners.setdefault(rid, {})
+        if lambdas not in runners:
+            name = loop_name(self.rule_prod[rid]) if self.fast_loops else None
+            made = [self.bodies.lambda_body(lam) for lam in lambdas] if name else []
+            bodies = [f for f in made if f is not None]
+            fast = name is not None and len(bodies) == len(lambdas)
+            runners[lambdas] = make_runner(self, name, bodies) if name and fast else None
+        return runners[lambdas]
 
     def _run_closures(
         self, p: Production, kids: tuple[int, ...], args: list[Sequence[Any]], pts: list[Any]
