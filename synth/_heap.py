@@ -14,12 +14,29 @@ from __future__ import annotations
 
 import heapq
 import math
+import struct
 from collections.abc import Iterator
 
 from synth._grammar import PCFG, NonTerminal
 from synth._terms import TermStore
 
-_UNSEEN = object()  # no successor computed yet
+_UNSEEN = -1  # no successor computed yet (term ids are >= 0)
+
+# A heap entry is one int: the bits of the program's -log-probability (a float >= 0, whose
+# IEEE 754 bits as an unsigned int are in the same order as the floats), then its term id in
+# the low 32 bits, so that ties go to the program interned first. Ints compare about twice as
+# fast as (float, id) tuples, and popping from a heap of a million programs is the costliest
+# step of the search.
+_BITS = struct.Struct("<d").pack
+_FROM_BYTES = int.from_bytes
+_ID_BITS = 32
+_ID = (1 << _ID_BITS) - 1
+
+
+def _entry(total: float, tid: int) -> int:
+    """The heap entry of term ``tid`` with log-probability ``total`` (``0.0 - total`` is
+    never ``-0.0``, whose sign bit would put it last)."""
+    return (_FROM_BYTES(_BITS(0.0 - total), "little") << _ID_BITS) | tid
 
 
 class HeapSearch:
@@ -50,14 +67,15 @@ class HeapSearch:
                 ]
             )
         n = len(self._rules)
-        self._heap: list[list[tuple[float, int]] | None] = [None] * n
+        self._heap: list[list[int] | None] = [None] * n  # entries: see _entry
         self._info: list[dict[int, tuple[float, int]]] = [{} for _ in range(n)]  # lp, rule
         self._succ: list[dict[int, int | None]] = [{} for _ in range(n)]
         self.pushed = 0
+        self._kids = store.kids  # grows in place as terms are interned
         self.start = self.index[grammar.start]
 
-    def _init(self, s: int) -> list[tuple[float, int]]:
-        heap: list[tuple[float, int]] = []
+    def _init(self, s: int) -> list[int]:
+        heap: list[int] = []
         self._heap[s] = heap
         info = self._info[s]
         for r, (rid, lp, children) in enumerate(self._rules[s]):
@@ -72,7 +90,7 @@ class HeapSearch:
             else:
                 tid = self.store.intern(rid, tuple(kids))
                 info[tid] = (total, r)
-                heap.append((-total, tid))
+                heap.append(_entry(total, tid))
         heapq.heapify(heap)
         self.pushed += len(heap)
         return heap
@@ -81,27 +99,32 @@ class HeapSearch:
         heap = self._heap[s]
         if heap is None:
             heap = self._init(s)
-        return heap[0][1] if heap else None
+        return heap[0] & _ID if heap else None
 
     def _next(self, s: int, tid: int) -> int | None:
         """The program after ``tid`` in nonterminal ``s`` (``tid`` was produced there)."""
         succ = self._succ[s]
         top = succ.get(tid, _UNSEEN)
-        if top is not _UNSEEN:
-            return top  # type: ignore[return-value]
+        if top != _UNSEEN:
+            return top
         heap = self._heap[s]
         assert heap is not None
         info = self._info[s]
-        heapq.heappop(heap)  # tid is the top: it is the most recent program of s
         lp, r = info[tid]
         rid, _, children = self._rules[s][r]
-        kids = self.store.kids[tid]
+        kids = self._kids[tid]
         intern = self.store.intern
         all_info = self._info
+        all_succ = self._succ
+        bits = _BITS
+        from_bytes = _FROM_BYTES
         pushed = 0
         for j, c in enumerate(children):
             kid = kids[j]
-            nxt = self._next(c, kid)
+            # most children have their successor already: look it up without a call
+            nxt = all_succ[c].get(kid, _UNSEEN)
+            if nxt == _UNSEEN:
+                nxt = self._next(c, kid)
             if nxt is None:
                 continue
             if len(kids) == 1:
@@ -114,11 +137,18 @@ class HeapSearch:
             # swap one child's log-probability for its successor's
             total = lp - child_info[kid][0] + child_info[nxt][0]
             info[new] = (total, r)
+            # _entry, written in place; tid is the top (the most recent program of s): the
+            # first new program takes its place in one sift instead of a pop and a push
+            entry = (from_bytes(bits(0.0 - total), "little") << _ID_BITS) | new
+            if pushed:
+                heapq.heappush(heap, entry)
+            else:
+                heapq.heapreplace(heap, entry)
             pushed += 1
-            # ties go to the program interned first (term ids are unique and increasing)
-            heapq.heappush(heap, (-total, new))
+        if not pushed:
+            heapq.heappop(heap)
         self.pushed += pushed
-        top = heap[0][1] if heap else None
+        top = heap[0] & _ID if heap else None
         succ[tid] = top
         return top
 

@@ -134,6 +134,7 @@ class TermStore:
         self._rule_index: dict[tuple[Production, tuple[Type, ...]], int] = {}
         self.has_self = False  # a recursive call is among the rules
         self.higher_order: list[bool] = []  # per rule: a primitive taking a lambda
+        self.is_lambda: list[bool] = []  # per rule: a lambda (its terms have no values)
         # parallel arrays indexed by term id
         self.rule: list[int] = []
         self.kids: list[tuple[int, ...]] = []
@@ -143,7 +144,7 @@ class TermStore:
         self.mask: list[int] = []  # bit j set: the term uses bound variable j
         self.depth: list[int] = []  # height of the term as a tree
         self._fn: dict[int, Callable[[tuple[Any, ...]], Any]] = {}
-        self._index: dict[tuple[int, tuple[int, ...]], int] = {}
+        self._index: list[dict[tuple[int, ...], int]] = []  # per rule: children -> term
         self._points: dict[tuple[Type, ...], list[tuple[Any, ...]]] = {}
         self._point_example: dict[tuple[Type, ...], list[int]] = {}
         self._defs: dict[str, Callable[..., Any]] = {}
@@ -170,6 +171,8 @@ class TermStore:
             self.higher_order.append(
                 prod.kind == "prim" and any(isinstance(a, TFun) for a in prod.args)
             )
+            self.is_lambda.append(prod.kind == "lambda")
+            self._index.append({})
         return rid
 
     def prod(self, tid: int) -> Production:
@@ -259,7 +262,7 @@ class TermStore:
         This is heap search's path: it keeps no variable masks or depths, which only
         bottom-up search (through :meth:`add`) uses."""
         n = len(self.rule)
-        tid = self._index.setdefault((rid, kids), n)  # one hash of the key, new or not
+        tid = self._index[rid].setdefault(kids, n)  # one hash of the key, new or not
         if tid == n:
             self.rule.append(rid)
             self.kids.append(kids)
@@ -276,10 +279,21 @@ class TermStore:
 
     def values(self, tid: int) -> tuple[Any, ...] | None:
         """The value vector of term ``tid`` (computed once); None for dynamic terms."""
-        v = self.vec[tid]
+        vec = self.vec
+        v = vec[tid]
         if v is None and not self.dynamic[tid]:
-            v = self.compute(self.rule[tid], self.kids[tid])
-            self.vec[tid] = v
+            # compute(), written in place: this is heap search's path for every program
+            rid = self.rule[tid]
+            kids = self.kids[tid]
+            rule = self.rule
+            is_lambda = self.is_lambda
+            for k in kids:
+                if vec[k] is None and not is_lambda[rule[k]]:
+                    self.values(k)
+            appliers = self._appliers
+            ap = appliers[rid] if rid < len(appliers) else None
+            v = (ap or self.applier(rid))(kids)
+            vec[tid] = v
             self.has_err[tid] = ERR in v
         return v
 
@@ -301,7 +315,7 @@ class TermStore:
             return v == target if len(v) == len(target) else v[: len(target)] == target
         kids = self.kids[tid]
         for k in kids:
-            if self.vec[k] is None and self.rule_prod[self.rule[k]].kind != "lambda":
+            if self.vec[k] is None and not self.is_lambda[self.rule[k]]:
                 self.values(k)
         pts = self.points(self.rule_env[rid])
         for i, expected in enumerate(target):
@@ -313,8 +327,10 @@ class TermStore:
     def compute(self, rid: int, kids: tuple[int, ...]) -> tuple[Any, ...]:
         """The value vector of ``rule(kids)`` from the children's vectors."""
         vec = self.vec
+        rule = self.rule
+        is_lambda = self.is_lambda
         for k in kids:
-            if vec[k] is None and self.rule_prod[self.rule[k]].kind != "lambda":
+            if vec[k] is None and not is_lambda[rule[k]]:
                 self.values(k)
         return self.applier(rid)(kids)
 
