@@ -128,6 +128,21 @@ def test_heap_order_is_non_increasing_without_duplicates(sig: dsl.TFun) -> None:
         assert dsl.parse(text)["f"] == e.program
 
 
+_log_probs = st.floats(max_value=0.0, allow_nan=False, allow_infinity=False)
+_term_ids = st.integers(0, 2**32 - 1)
+
+
+@given(a=_log_probs, b=_log_probs, i=_term_ids, j=_term_ids)
+def test_heap_entries_order_by_log_probability_then_term_id(
+    a: float, b: float, i: int, j: int
+) -> None:
+    # a heap entry is one int; it must sort exactly as (-log-probability, term id) does
+    from synth._heap import _ID, _entry
+
+    assert (_entry(a, i) < _entry(b, j)) == ((-a, i) < (-b, j))
+    assert _entry(a, i) & _ID == i
+
+
 def _count(pcfg: PCFG, nt: NonTerminal, memo: dict[NonTerminal, int]) -> int:
     """Programs derivable from ``nt`` using rules of non-zero probability (brute force)."""
     if nt not in memo:
