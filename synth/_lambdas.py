@@ -198,6 +198,9 @@ class BodyBuilder:
         if core and name in _INFIX:
             text = f"{{0}} {_INFIX[name]} {{1}}"
             return (_int_checked(text) if p.payload.needs_int_check() else f"({text})"), None
+        if core and name in ("div", "mod"):
+            # Python's // and % are CORE's div and mod; by zero they raise, as those do
+            return f"({{0}} {'//' if name == 'div' else '%'} {{1}})", None
         if core and name == "neg":
             return (_int_checked("-{0}") if p.payload.needs_int_check() else "(-{0})"), None
         if core and name == "not":
@@ -223,5 +226,13 @@ def _int_checked(expr: str) -> str:
     return f"(_v if -M <= (_v := {expr}) <= M else BIG())"
 
 
+class _Failed(Exception):
+    """A body's run failed (an int beyond the bound, ``tail([])``, a negative index, a
+    range too long). Loops turn any exception of a body into ERR, and only running out of
+    fuel (an ``EvalBudgetError``) is told apart, so the cheapest exception to raise will
+    do: about 0.2 µs, against about 0.9 µs for an ``EvalBudgetError`` with its message, and
+    a failing body is common in search."""
+
+
 def _big() -> Any:
-    raise dsl.EvalBudgetError("integer size", 0)
+    raise _Failed
