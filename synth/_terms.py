@@ -318,10 +318,15 @@ class TermStore:
             if self.vec[k] is None and not self.is_lambda[self.rule[k]]:
                 self.values(k)
         pts = self.points(self.rule_env[rid])
-        # a lambda's body function pays off over many calls; most candidates fail on their
-        # first example, run through closures (which give the same values)
-        n_fn = sum(isinstance(a, TFun) for a in self.rule_prod[rid].args)
-        built = kids[len(kids) - n_fn :] in self._runners.get(rid, ())
+        # A lambda's body function pays off over many calls; most candidates fail on their
+        # first example, run through closures (which give the same values). Not while_:
+        # its runner stops at a fixed point of the step at once, where closures would run
+        # until fuel runs out.
+        p = self.rule_prod[rid]
+        n_fn = sum(isinstance(a, TFun) for a in p.args)
+        built = kids[len(kids) - n_fn :] in self._runners.get(rid, ()) or (
+            loop_name(p) == "while_" and self.fast_loops
+        )
         for i, expected in enumerate(target):
             got = self._apply_higher_order(rid, kids, pts[i : i + 1], i, closures=not (i or built))
             if got[0] != expected:
