@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from synth._grammar import PCFG, NonTerminal
 from synth._terms import TermStore
@@ -70,8 +70,6 @@ class HeapSearch:
         self._heap: list[list[int] | None] = [None] * n  # entries: see _entry
         self._info: list[dict[int, tuple[float, int]]] = [{} for _ in range(n)]  # lp, rule
         self._succ: list[dict[int, int | None]] = [{} for _ in range(n)]
-        self.pushed = 0
-        self._kids = store.kids  # grows in place as terms are interned
         self.start = self.index[grammar.start]
 
     def _init(self, s: int) -> list[int]:
@@ -92,7 +90,6 @@ class HeapSearch:
                 info[tid] = (total, r)
                 heap.append(_entry(total, tid))
         heapq.heapify(heap)
-        self.pushed += len(heap)
         return heap
 
     def _best(self, s: int) -> int | None:
@@ -101,61 +98,79 @@ class HeapSearch:
             heap = self._init(s)
         return heap[0] & _ID if heap else None
 
-    def _next(self, s: int, tid: int) -> int | None:
-        """The program after ``tid`` in nonterminal ``s`` (``tid`` was produced there)."""
-        succ = self._succ[s]
-        top = succ.get(tid, _UNSEEN)
-        if top != _UNSEEN:
-            return top
-        heap = self._heap[s]
-        assert heap is not None
-        info = self._info[s]
-        lp, r = info[tid]
-        rid, _, children = self._rules[s][r]
-        kids = self._kids[tid]
+    @property
+    def pushed(self) -> int:
+        """Programs put on any heap so far (each is recorded once in its heap's table)."""
+        return sum(len(info) for info in self._info)
+
+    def _successor(self) -> Callable[[int, int], int | None]:
+        """The function ``next(s, tid)``: the program after ``tid`` in nonterminal ``s``
+        (``tid`` was produced there). A closure over the search's tables, which it reads as
+        local names: it runs a few times per program enumerated."""
+        heaps = self._heap
+        infos = self._info
+        succs = self._succ
+        rules = self._rules
+        all_kids = self.store.kids  # grows in place as terms are interned
         intern = self.store.intern
-        all_info = self._info
-        all_succ = self._succ
         bits = _BITS
         from_bytes = _FROM_BYTES
-        pushed = 0
-        for j, c in enumerate(children):
-            kid = kids[j]
-            # most children have their successor already: look it up without a call
-            nxt = all_succ[c].get(kid, _UNSEEN)
-            if nxt == _UNSEEN:
-                nxt = self._next(c, kid)
-            if nxt is None:
-                continue
-            if len(kids) == 1:
-                new = intern(rid, (nxt,))
-            else:
-                new = intern(rid, kids[:j] + (nxt,) + kids[j + 1 :])
-            if new in info:
-                continue
-            child_info = all_info[c]
-            # swap one child's log-probability for its successor's
-            total = lp - child_info[kid][0] + child_info[nxt][0]
-            info[new] = (total, r)
-            # _entry, written in place; tid is the top (the most recent program of s): the
-            # first new program takes its place in one sift instead of a pop and a push
-            entry = (from_bytes(bits(0.0 - total), "little") << _ID_BITS) | new
-            if pushed:
-                heapq.heappush(heap, entry)
-            else:
-                heapq.heapreplace(heap, entry)
-            pushed += 1
-        if not pushed:
-            heapq.heappop(heap)
-        self.pushed += pushed
-        top = heap[0] & _ID if heap else None
-        succ[tid] = top
-        return top
+        heapreplace = heapq.heapreplace
+        heappush = heapq.heappush
+        heappop = heapq.heappop
+        unseen = _UNSEEN
+
+        def successor(s: int, tid: int) -> int | None:
+            succ = succs[s]
+            top = succ.get(tid, unseen)
+            if top != unseen:
+                return top
+            heap = heaps[s]
+            assert heap is not None
+            info = infos[s]
+            lp, r = info[tid]
+            rid, _, children = rules[s][r]
+            kids = all_kids[tid]
+            replaced = False
+            for j, c in enumerate(children):
+                kid = kids[j]
+                # most children have their successor already: look it up without a call
+                nxt = succs[c].get(kid, unseen)
+                if nxt == unseen:
+                    nxt = successor(c, kid)
+                if nxt is None:
+                    continue
+                if len(kids) == 1:
+                    new = intern(rid, (nxt,))
+                else:
+                    new = intern(rid, kids[:j] + (nxt,) + kids[j + 1 :])
+                if new in info:
+                    continue
+                child_info = infos[c]
+                # swap one child's log-probability for its successor's
+                total = lp - child_info[kid][0] + child_info[nxt][0]
+                info[new] = (total, r)
+                # _entry, written in place; tid is the top (the most recent program of s):
+                # the first new program takes its place in one sift, not a pop and a push
+                entry = (from_bytes(bits(0.0 - total), "little") << _ID_BITS) | new
+                if replaced:
+                    heappush(heap, entry)
+                else:
+                    heapreplace(heap, entry)
+                    replaced = True
+            if not replaced:
+                heappop(heap)
+            top = heap[0] & _ID if heap else None
+            succ[tid] = top
+            return top
+
+        return successor
 
     def __iter__(self) -> Iterator[tuple[int, float]]:
         start = self.start
+        successor = self._successor()
         tid = self._best(start)
         info = self._info[start]
         while tid is not None:
             yield tid, info[tid][0]
-            tid = self._next(start, tid)
+            tid = successor(start, tid)
