@@ -536,6 +536,44 @@ class TermStore:
 
         return apply_loop
 
+    def row_applier(
+        self, rid: int
+    ) -> Callable[[tuple[int, ...]], Callable[[int], tuple[Any, ...]]] | None:
+        """For a CORE loop rule whose one lambda comes last (``fold``, ``loop``, ``map``,
+        ...): ``row(prefix)``, a function from the lambda to the values of the application
+        whose other children are ``prefix``; None for any other rule. Bottom-up search
+        tries many lambdas after the same other children, so their columns are read once
+        per row, not once per candidate."""
+        p = self.rule_prod[rid]
+        if loop_name(p) is None or not self.fast_loops:
+            return None
+        if sum(isinstance(a, TFun) for a in p.args) != 1 or not isinstance(p.args[-1], TFun):
+            return None
+        pts = self.points(self.rule_env[rid])
+        vec = self.vec
+        runners = self._runners.setdefault(rid, {})
+        clock = time.perf_counter
+        store = self
+
+        def row(prefix: tuple[int, ...]) -> Callable[[int], tuple[Any, ...]]:
+            columns: list[Any] = [vec[k] for k in prefix]
+
+            def apply_lambda(lam: int) -> tuple[Any, ...]:
+                if clock() > store.deadline:
+                    raise BudgetExhausted
+                lambdas = (lam,)
+                try:
+                    run = runners[lambdas]
+                except KeyError:
+                    run = store._runner(rid, lambdas)
+                if run is not None:
+                    return run(columns, pts)
+                return store._run_closures(p, (*prefix, lam), columns, pts)
+
+            return apply_lambda
+
+        return row
+
     def _runner(self, rid: int, lambdas: tuple[int, ...]) -> Runner | None:
         """The fast runner of loop rule ``rid`` with these lambdas (made once), or None when
         the rule is no CORE loop or a body cannot take the fast form."""
