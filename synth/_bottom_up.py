@@ -435,15 +435,15 @@ class BottomUp:
                                     if watch and vec == target:
                                         raise _Found
             else:
-                row = store.row_applier(rid)
+                loop_row = store.row_applier(rid)
                 for block in self._blocks(rule, rest, max_kid_depth):
                     heads, final = block[:-1], block[-1]
                     # under a lambda a candidate must use a bound variable (see above)
                     final_open = [c for c in final if mask[c]] if need_var else final
                     for prefix in itertools.product(*heads):
                         open_prefix = not need_var or any(mask[k] for k in prefix)
-                        if row is not None:  # a loop: its lambda comes last, tried in a row
-                            apply_last = row(prefix)
+                        if loop_row is not None:  # a loop: its lambda comes last, tried in a row
+                            apply_last = loop_row(prefix)
                             for part in _chunks(final if open_prefix else final_open):
                                 self._tick(len(part))
                                 for c in part:
