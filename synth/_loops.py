@@ -97,6 +97,8 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                             acc = f(e, x, acc)
                 except budget_error as exc:
                     if exc.resource == "fuel":
+                        if _surely_out(fuel.left, (xs if xs > 0 else 0) if counted else len(xs)):
+                            return (err,) * len(pts)
                         acc = settle(e, xs, init)
                         if acc is _OUT_OF_FUEL:
                             return (err,) * len(pts)
@@ -145,6 +147,9 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                             v = tuple([f(e, x, None) for x in xs])
                 except budget_error as exc:
                     if exc.resource == "fuel":
+                        charged = min(len(xs), len(ys)) if zipped else len(xs)
+                        if _surely_out(fuel.left, charged):
+                            return (err,) * len(pts)
                         v = settle(e, xs, ys) if zipped else settle(e, xs)
                         if v is _OUT_OF_FUEL:
                             return (err,) * len(pts)
@@ -176,6 +181,18 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
 
         return run_while
     raise ValueError(f"{name!r} is not a loop run here")
+
+
+def _surely_out(left: int, charged: int) -> bool:
+    """Whether a point that ran out of fuel, with ``left`` fuel after the charge that failed,
+    when ``charged`` lambda calls were charged up front, runs out when run exactly too.
+
+    The exact run does the same work in the same order and charges the calls one at a
+    time, at least one of them made by then: at that moment it has at most ``charged - 1``
+    more fuel than this run had. If that is still below zero it ran out there or before,
+    with no other error first (this run, which did the same work, met none), so there is
+    nothing to run again."""
+    return left + charged - 1 < 0
 
 
 class _OutOfFuelMarker:

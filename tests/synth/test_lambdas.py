@@ -89,6 +89,29 @@ def test_a_point_charged_up_front_is_rerun_exactly_when_fuel_runs_out() -> None:
     assert run([xss, [(), ()]], store.points(())) == (synth.ERR, (1,))
 
 
+@pytest.mark.parametrize("built", [5, 6, 7])
+def test_a_point_that_runs_out_when_charged_up_front_is_run_again_unless_sure(
+    built: int,
+) -> None:
+    # Fuel 7, a fold over three elements whose first call builds a list of `built` and then
+    # fails. Up front, 3 calls and the list overdraw fuel in each case. Run exactly, the
+    # first call has 6 fuel after its tick: a list of 5 or 6 leaves 1 or 0, so the call's
+    # own error (not fuel) is the point's value; a list of 7 leaves -1, so fuel runs out and
+    # the whole candidate fails. The search may skip the exact rerun only in that last case.
+    xss = [(built, 1, 1), (1,)]
+    store = synth.TermStore([(xs,) for xs in xss], [0, 0], limits=synth.SearchLimits(fuel=7))
+
+    def body(e: tuple[Any, ...], x: int, acc: int) -> int:
+        store.bodies.charge_list(tuple(range(x)))  # charges x
+        if x > 1:
+            raise dsl.IndexOutOfRangeError("index out of range")
+        return acc + x
+
+    run = make_runner(store, "fold", [body])
+    expected = (synth.ERR, 1) if built < 7 else (synth.ERR, synth.ERR)
+    assert run([xss, [0, 0]], store.points(())) == expected
+
+
 def test_a_loop_that_cannot_end_runs_out_of_fuel() -> None:
     store = synth.TermStore([(3,), (4,)], [0, 0])
     run = make_runner(
