@@ -154,6 +154,10 @@ class TermStore:
         self.bodies = BodyBuilder(self)
         # rule -> (its lambda terms -> the loop that runs the application; None: closures)
         self._runners: dict[int, dict[tuple[int, ...], Runner | None]] = {}
+        self.intern: Callable[[int, tuple[int, ...]], int] = self._interner()
+        """``intern(rule, kids)``: the id of ``rule(kids)``, creating the term (without
+        values) if it is new. This is heap search's path: it keeps no variable masks or
+        depths, which only bottom-up search (through :meth:`add`) uses."""
 
     def __len__(self) -> int:
         return len(self.rule)
@@ -256,26 +260,39 @@ class TermStore:
         self.dynamic.append(dyn)
         return tid
 
-    def intern(self, rid: int, kids: tuple[int, ...]) -> int:
-        """The id of ``rule(kids)``, creating the term (without values) if it is new.
+    def _interner(self) -> Callable[[int, tuple[int, ...]], int]:
+        """The function behind :attr:`intern`, over this store's tables (bound once: heap
+        search interns a program or more for every one it enumerates)."""
+        index = self._index
+        rule = self.rule
+        add_rule = rule.append
+        add_kids = self.kids.append
+        add_vec = self.vec.append
+        add_err = self.has_err.append
+        add_mask = self.mask.append
+        add_depth = self.depth.append
+        dynamic = self.dynamic
+        add_dynamic = dynamic.append
+        rule_prod = self.rule_prod
+        store = self
 
-        This is heap search's path: it keeps no variable masks or depths, which only
-        bottom-up search (through :meth:`add`) uses."""
-        n = len(self.rule)
-        tid = self._index[rid].setdefault(kids, n)  # one hash of the key, new or not
-        if tid == n:
-            self.rule.append(rid)
-            self.kids.append(kids)
-            self.vec.append(None)
-            self.has_err.append(False)
-            self.mask.append(0)
-            self.depth.append(0)
-            dynamic = self.dynamic
-            dynamic.append(
-                self.has_self
-                and (self.rule_prod[rid].kind == "self" or any(dynamic[k] for k in kids))
-            )
-        return tid
+        def intern(rid: int, kids: tuple[int, ...]) -> int:
+            n = len(rule)
+            tid = index[rid].setdefault(kids, n)  # one hash of the key, new or not
+            if tid == n:
+                add_rule(rid)
+                add_kids(kids)
+                add_vec(None)
+                add_err(False)
+                add_mask(0)
+                add_depth(0)
+                add_dynamic(
+                    store.has_self
+                    and (rule_prod[rid].kind == "self" or any(dynamic[k] for k in kids))
+                )
+            return tid
+
+        return intern
 
     def values(self, tid: int) -> tuple[Any, ...] | None:
         """The value vector of term ``tid`` (computed once); None for dynamic terms."""
