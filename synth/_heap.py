@@ -140,8 +140,11 @@ class HeapSearch:
                     nxt = successor(c, kid)
                 if nxt is None:
                     continue
-                if len(kids) == 1:
+                arity = len(kids)
+                if arity == 1:
                     new = intern(rid, (nxt,))
+                elif arity == 2:  # the commonest case, in one tuple
+                    new = intern(rid, (nxt, kids[1]) if j == 0 else (kids[0], nxt))
                 else:
                     new = intern(rid, kids[:j] + (nxt,) + kids[j + 1 :])
                 if new in info:
