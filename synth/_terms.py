@@ -149,6 +149,9 @@ class TermStore:
         self._point_example: dict[tuple[Type, ...], list[int]] = {}
         self._defs: dict[str, Callable[..., Any]] = {}
         self._appliers: list[Callable[[tuple[int, ...]], tuple[Any, ...]] | None] = []
+        # rule -> the value of its application at the first point alone (None: not made
+        # for this rule; see _make_first_applier)
+        self._first_appliers: dict[int, Callable[[tuple[int, ...]], Any] | None] = {}
         self._kernels: dict[str, Kernel] = kernels(self.limits.max_list_len)
         self.fast_loops = fast_loops
         self.bodies = BodyBuilder(self)
@@ -326,6 +329,19 @@ class TermStore:
                 return False
             rid = self.rule[tid]
             if not self.higher_order[rid]:
+                first = self._first_appliers.get(rid, _UNMADE)
+                if first is _UNMADE:
+                    first = self._first_appliers[rid] = self._make_first_applier(rid)
+                if first is not None and target:
+                    # Most programs differ from the target at its first example: compute
+                    # that value alone, and the whole vector only if it matches. (A
+                    # program not computed here is computed in full when another uses it.)
+                    kids = self.kids[tid]
+                    for k in kids:
+                        if self.vec[k] is None:
+                            self.values(k)
+                    if first(kids) != target[0]:
+                        return False
                 v = self.values(tid)
                 assert v is not None
         if v is not None:
@@ -360,6 +376,34 @@ class TermStore:
             if vec[k] is None and not is_lambda[rule[k]]:
                 self.values(k)
         return self.applier(rid)(kids)
+
+    def _make_first_applier(self, rid: int) -> Callable[[tuple[int, ...]], Any] | None:
+        """A function from child term ids (whose vectors are computed) to the value of
+        ``rule(children)`` at the first point alone, with the same kernel or
+        implementation as :meth:`applier`, or None where computing the whole vector costs
+        no more (leaves, one-element lists, loops)."""
+        p = self.rule_prod[rid]
+        if p.kind not in ("prim", "def") or self.higher_order[rid] or not p.args:
+            return None
+        impl = self.implementation(p)
+        check_int = p.kind == "prim" and p.payload.needs_int_check()
+        m = self.limits.max_int
+        kern = kernel_for(p.payload, self._kernels) if p.kind == "prim" else None
+        vec = self.vec
+        pointwise = self._pointwise
+        if kern is not None:
+
+            def first_by_kernel(kids: tuple[int, ...]) -> Any:
+                column = [(vec[k][0],) for k in kids]  # type: ignore[index]
+                out = kern(column, [c[0] is ERR for c in column])
+                return (_bound_ints(out, m) if check_int else out)[0]
+
+            return first_by_kernel
+
+        def first_by_call(kids: tuple[int, ...]) -> Any:
+            return pointwise(impl, [(vec[k][0],) for k in kids], check_int)[0]  # type: ignore[index]
+
+        return first_by_call
 
     def applier(self, rid: int) -> Callable[[tuple[int, ...]], tuple[Any, ...]]:
         """A function from child term ids (whose vectors are computed) to the vector of
@@ -674,6 +718,9 @@ class TermStore:
             fn = build_closure(self, tid)
             self._fn[tid] = fn
         return fn
+
+
+_UNMADE: Any = object()  # a first-point applier not made yet
 
 
 def _bound_ints(out: tuple[Any, ...], m: int) -> tuple[Any, ...]:

@@ -128,6 +128,31 @@ def test_heap_order_is_non_increasing_without_duplicates(sig: dsl.TFun) -> None:
         assert dsl.parse(text)["f"] == e.program
 
 
+@given(sig=signatures, data=st.data())
+def test_matching_a_target_agrees_with_the_whole_values(sig: dsl.TFun, data: st.DataObject) -> None:
+    # Heap search compares a program with the target at the first example first, computing
+    # the rest only if it matches there: the answer must be that of the whole vector.
+    # Targets are the values of other programs of the enumeration, so that many programs
+    # match at the first example and differ later.
+    drawn = data.draw(st.lists(_inputs(sig), min_size=1, max_size=4))
+    inputs = [tuple(dsl.to_internal(a) for a in args) for args in drawn]
+    max_int = data.draw(st.sampled_from([2**63 - 1, 6]))
+    limits = synth.SearchLimits(fuel=60, max_int=max_int)
+    fast = synth.TermStore(inputs, limits=limits)
+    whole = synth.TermStore(inputs, limits=limits)
+    pcfg = _grammar(sig).uniform()
+    programs = [tid for tid, _ in itertools.islice(synth.HeapSearch(pcfg, fast), 300)]
+    for tid, _ in itertools.islice(synth.HeapSearch(pcfg, whole), 300):
+        whole.values(tid)
+    targets = {whole.vec[t] for t in programs} - {None}
+    for target in sorted(targets, key=repr)[:12]:
+        if synth.ERR in target:
+            continue
+        for tid in programs:
+            expected = whole.vec[tid] == target
+            assert fast.matches(tid, target) == expected, (tid, target, whole.vec[tid])
+
+
 _log_probs = st.floats(max_value=0.0, allow_nan=False, allow_infinity=False)
 _term_ids = st.integers(0, 2**32 - 1)
 
