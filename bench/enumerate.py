@@ -5,7 +5,7 @@ Usage::
     python bench/enumerate.py [--out PATH] [--quick]
 
 Prints one JSON object to stdout and writes it to ``--out`` (default
-``bench/results/enumerate.json``). It takes about eight minutes (``--quick``: under a
+``bench/results/enumerate.json``). It takes about two minutes (``--quick``: under a
 minute).
 
 What is measured
