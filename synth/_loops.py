@@ -249,11 +249,17 @@ def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
         step = bodies[1]
 
         def while_(e: tuple[Any, ...], state: Any) -> Any:
+            # always run this way (the number of calls is not known before): the ticks are
+            # written in place
             while True:
-                tick()
+                fuel.left -= 1
+                if fuel.left < 0:
+                    raise dsl.EvalBudgetError("fuel", 0)
                 if not f(e, state, None):
                     return state
-                tick()
+                fuel.left -= 1
+                if fuel.left < 0:
+                    raise dsl.EvalBudgetError("fuel", 0)
                 new = step(e, state, None)
                 if new == state:
                     # a fixed point of the step where the condition holds: the loop never
