@@ -397,6 +397,19 @@ class TermStore:
         kern = kernel_for(p.payload, self._kernels) if p.kind == "prim" else None
         vec = self.vec
         pointwise = self._pointwise
+        op = TOTAL2.get(p.name) if kern is not None else None
+        if op is not None:  # as the kernel does at one point, without building columns
+
+            def first_by_operator(kids: tuple[int, ...]) -> Any:
+                a, b = kids
+                x = vec[a][0]  # type: ignore[index]
+                y = vec[b][0]  # type: ignore[index]
+                if x is ERR or y is ERR:
+                    return ERR
+                v = op(x, y)
+                return ERR if check_int and not -m <= v <= m else v
+
+            return first_by_operator
         if kern is not None:
 
             def first_by_kernel(kids: tuple[int, ...]) -> Any:
