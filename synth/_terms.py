@@ -478,6 +478,14 @@ class TermStore:
                     return out
 
                 return total2
+            if len(p.args) == 1:
+
+                def kernel1(kids: tuple[int, ...]) -> tuple[Any, ...]:
+                    (a,) = kids
+                    out = kern((vec[a],), (has_err[a],))  # type: ignore[arg-type]
+                    return _bound_ints(out, m) if check_int else out
+
+                return kernel1
             if len(p.args) == 2:
 
                 def kernel2(kids: tuple[int, ...]) -> tuple[Any, ...]:
