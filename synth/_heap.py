@@ -22,21 +22,27 @@ from synth._terms import TermStore
 
 _UNSEEN = -1  # no successor computed yet (term ids are >= 0)
 
-# A heap entry is one int: the bits of the program's -log-probability (a float >= 0, whose
-# IEEE 754 bits as an unsigned int are in the same order as the floats), then its term id in
-# the low 32 bits, so that ties go to the program interned first. Ints compare about twice as
-# fast as (float, id) tuples, and popping from a heap of a million programs is the costliest
-# step of the search.
+# A heap entry is one int: the program's -log-probability as an unsigned int in the same
+# order as the floats, then its term id in the low 32 bits, so that ties go to the program
+# interned first. Ints compare about twice as fast as (float, id) tuples, and popping from a
+# heap of a million programs is the costliest step of the search. The IEEE 754 bits of a
+# float >= 0 are in float order; with the sign bit set they sort above those of every
+# negative float, whose bits are inverted to reverse their order (a -log-probability is
+# below zero only for a PCFG whose log-probabilities are not all <= 0, as a network's
+# rounding can give: the order stays exact there too).
 _BITS = struct.Struct("<d").pack
 _FROM_BYTES = int.from_bytes
+_SIGN = 1 << 63
+_ALL = (1 << 64) - 1
 _ID_BITS = 32
 _ID = (1 << _ID_BITS) - 1
 
 
 def _entry(total: float, tid: int) -> int:
-    """The heap entry of term ``tid`` with log-probability ``total`` (``0.0 - total`` is
-    never ``-0.0``, whose sign bit would put it last)."""
-    return (_FROM_BYTES(_BITS(0.0 - total), "little") << _ID_BITS) | tid
+    """The heap entry of term ``tid`` with log-probability ``total``."""
+    x = 0.0 - total
+    b = _FROM_BYTES(_BITS(x), "little")
+    return (((b | _SIGN) if x >= 0.0 else (b ^ _ALL)) << _ID_BITS) | tid
 
 
 class HeapSearch:
@@ -155,7 +161,9 @@ class HeapSearch:
                 info[new] = (total, r)
                 # _entry, written in place; tid is the top (the most recent program of s):
                 # the first new program takes its place in one sift, not a pop and a push
-                entry = (from_bytes(bits(0.0 - total), "little") << _ID_BITS) | new
+                x = 0.0 - total
+                b = from_bytes(bits(x), "little")
+                entry = (((b | _SIGN) if x >= 0.0 else (b ^ _ALL)) << _ID_BITS) | new
                 if replaced:
                     heappush(heap, entry)
                 else:

@@ -192,7 +192,7 @@ def _surely_out(left: int, charged: int) -> bool:
     more fuel than this run had. If that is still below zero it ran out there or before,
     with no other error first (this run, which did the same work, met none), so there is
     nothing to run again."""
-    return left + charged - 1 < 0
+    return charged > 0 and left + charged - 1 < 0  # no calls: nothing was charged early
 
 
 class _OutOfFuelMarker:

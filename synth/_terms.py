@@ -389,8 +389,8 @@ class TermStore:
         implementation as :meth:`applier`, or None where computing the whole vector costs
         no more (leaves, one-element lists, loops)."""
         p = self.rule_prod[rid]
-        if p.kind not in ("prim", "def") or self.higher_order[rid] or not p.args:
-            return None
+        if p.kind not in ("prim", "def") or not p.args or any(isinstance(a, TFun) for a in p.args):
+            return None  # (a definition may take a function too: its lambda has no values)
         impl = self.implementation(p)
         check_int = p.kind == "prim" and p.payload.needs_int_check()
         m = self.limits.max_int

@@ -153,7 +153,17 @@ def test_matching_a_target_agrees_with_the_whole_values(sig: dsl.TFun, data: st.
             assert fast.matches(tid, target) == expected, (tid, target, whole.vec[tid])
 
 
-_log_probs = st.floats(max_value=0.0, allow_nan=False, allow_infinity=False)
+def test_heap_search_runs_library_definitions_that_take_functions() -> None:
+    # a definition's lambda argument has no values of its own: matching the first example
+    # must not ask for them
+    lib = dsl.CORE.extend(definitions="def twice(f: (int) -> int, x: int) -> int = f(f(x))")
+    spec = Spec.from_examples([((1,), 3), ((2,), 4), ((5,), 7)])
+    result = synth.synthesize(spec, library=lib, enumerator="heap", budget=Budget(seconds=5))
+    assert result.solved and result.program is not None
+    assert [dsl.evaluate(result.program, [n]) for n in (0, 10)] == [2, 12]
+
+
+_log_probs = st.floats(allow_nan=False, allow_infinity=False)  # > 0 too: a network may round
 _term_ids = st.integers(0, 2**32 - 1)
 
 
@@ -161,7 +171,8 @@ _term_ids = st.integers(0, 2**32 - 1)
 def test_heap_entries_order_by_log_probability_then_term_id(
     a: float, b: float, i: int, j: int
 ) -> None:
-    # a heap entry is one int; it must sort exactly as (-log-probability, term id) does
+    # a heap entry is one int; it must sort exactly as (-log-probability, term id) does,
+    # for any finite float (a PCFG from a network may hold log-probabilities just above 0)
     from synth._heap import _ID, _entry
 
     assert (_entry(a, i) < _entry(b, j)) == ((-a, i) < (-b, j))

@@ -112,6 +112,16 @@ def test_a_point_that_runs_out_when_charged_up_front_is_run_again_unless_sure(
     assert run([xss, [0, 0]], store.points(())) == expected
 
 
+def test_a_loop_with_no_calls_is_not_out_of_fuel_whatever_the_budget() -> None:
+    # nothing is charged up front for an empty list, so even a budget below zero is not
+    # a reason to give up on the candidate (the exact run makes no call and finishes)
+    xss: list[tuple[int, ...]] = [(), ()]
+    store = synth.TermStore([(xs,) for xs in xss], [(), ()], limits=synth.SearchLimits(fuel=-1))
+    assert make_runner(store, "map", [lambda e, x, _: x])([xss], store.points(())) == ((), ())
+    run = make_runner(store, "fold", [lambda e, x, a: a])
+    assert run([xss, [0, 0]], store.points(())) == (0, 0)
+
+
 def test_a_loop_that_cannot_end_runs_out_of_fuel() -> None:
     store = synth.TermStore([(3,), (4,)], [0, 0])
     run = make_runner(
