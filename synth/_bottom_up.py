@@ -442,24 +442,13 @@ class BottomUp:
                     final_open = [c for c in final if mask[c]] if need_var else final
                     for prefix in itertools.product(*heads):
                         open_prefix = not need_var or any(mask[k] for k in prefix)
-                        if loop_row is not None:  # a loop: its lambda comes last, tried in a row
-                            apply_last = loop_row(prefix)
-                            for part in _chunks(final if open_prefix else final_open):
-                                self._tick(len(part))
-                                for c in part:
-                                    vec = apply_last(c)
-                                    if vec not in seen:
-                                        kids = (*prefix, c)
-                                        seen[vec] = tid = add(rid, kids, vec)
-                                        new.append(tid)
-                                        if watch and vec == target:
-                                            raise _Found
-                            continue
+                        # a loop's lambda comes last: its other columns are read once per row
+                        apply_row = apply if loop_row is None else loop_row(prefix)
                         for part in _chunks(final if open_prefix else final_open):
                             self._tick(len(part))
                             for c in part:
                                 kids = (*prefix, c)
-                                vec = apply(kids)
+                                vec = apply_row(kids)
                                 if vec not in seen:
                                     seen[vec] = tid = add(rid, kids, vec)
                                     new.append(tid)

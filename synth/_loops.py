@@ -56,8 +56,12 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
     budget_error = dsl.EvalBudgetError
     exact = _exact(name, bodies, fuel)
 
-    def settle(e: tuple[Any, ...], *args: Any) -> Any:
-        """The value at one point, run exactly: a value, ERR, or _OUT_OF_FUEL."""
+    def settle(charged: int, e: tuple[Any, ...], *args: Any) -> Any:
+        """The value at one point that ran out of fuel with ``charged`` lambda calls charged
+        up front, run exactly: a value, ERR, or _OUT_OF_FUEL (at once when the exact run
+        must run out too, see :func:`_surely_out`)."""
+        if _surely_out(fuel.left, charged):
+            return _OUT_OF_FUEL
         fuel.left = budget
         try:
             v = exact(e, *args)
@@ -97,9 +101,8 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                             acc = f(e, x, acc)
                 except budget_error as exc:
                     if exc.resource == "fuel":
-                        if _surely_out(fuel.left, (xs if xs > 0 else 0) if counted else len(xs)):
-                            return (err,) * len(pts)
-                        acc = settle(e, xs, init)
+                        charged = (xs if xs > 0 else 0) if counted else len(xs)
+                        acc = settle(charged, e, xs, init)
                         if acc is _OUT_OF_FUEL:
                             return (err,) * len(pts)
                     else:
@@ -147,10 +150,10 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                             v = tuple([f(e, x, None) for x in xs])
                 except budget_error as exc:
                     if exc.resource == "fuel":
-                        charged = min(len(xs), len(ys)) if zipped else len(xs)
-                        if _surely_out(fuel.left, charged):
-                            return (err,) * len(pts)
-                        v = settle(e, xs, ys) if zipped else settle(e, xs)
+                        if zipped:
+                            v = settle(min(len(xs), len(ys)), e, xs, ys)
+                        else:
+                            v = settle(len(xs), e, xs)
                         if v is _OUT_OF_FUEL:
                             return (err,) * len(pts)
                     else:
@@ -173,7 +176,7 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
         ) -> tuple[Any, ...]:
             out = []
             for e, state in zip(pts, columns[0], strict=True):
-                v = err if state is err else settle(e, state)
+                v = err if state is err else settle(0, e, state)  # nothing charged early
                 if v is _OUT_OF_FUEL:
                     return (err,) * len(pts)
                 out.append(v)

@@ -618,12 +618,12 @@ class TermStore:
 
     def row_applier(
         self, rid: int
-    ) -> Callable[[tuple[int, ...]], Callable[[int], tuple[Any, ...]]] | None:
+    ) -> Callable[[tuple[int, ...]], Callable[[tuple[int, ...]], tuple[Any, ...]]] | None:
         """For a CORE loop rule whose one lambda comes last (``fold``, ``loop``, ``map``,
-        ...): ``row(prefix)``, a function from the lambda to the values of the application
-        whose other children are ``prefix``; None for any other rule. Bottom-up search
-        tries many lambdas after the same other children, so their columns are read once
-        per row, not once per candidate."""
+        ...): ``row(prefix)``, an applier (as :meth:`applier`) for the applications whose
+        other children are ``prefix``; None for any other rule. Bottom-up search tries many
+        lambdas after the same other children, so their columns are read once per row, not
+        once per candidate."""
         p = self.rule_prod[rid]
         if loop_name(p) is None or not self.fast_loops:
             return None
@@ -635,22 +635,22 @@ class TermStore:
         clock = time.perf_counter
         store = self
 
-        def row(prefix: tuple[int, ...]) -> Callable[[int], tuple[Any, ...]]:
+        def row(prefix: tuple[int, ...]) -> Callable[[tuple[int, ...]], tuple[Any, ...]]:
             columns: list[Any] = [vec[k] for k in prefix]
 
-            def apply_lambda(lam: int) -> tuple[Any, ...]:
+            def apply_in_row(kids: tuple[int, ...]) -> tuple[Any, ...]:
                 if clock() > store.deadline:
                     raise BudgetExhausted
-                lambdas = (lam,)
+                lambdas = kids[-1:]
                 try:
                     run = runners[lambdas]
                 except KeyError:
                     run = store._runner(rid, lambdas)
                 if run is not None:
                     return run(columns, pts)
-                return store._run_closures(p, (*prefix, lam), columns, pts)
+                return store._run_closures(p, kids, columns, pts)
 
-            return apply_lambda
+            return apply_in_row
 
         return row
 
