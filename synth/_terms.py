@@ -305,7 +305,7 @@ class TermStore:
         vec = self.vec
         v = vec[tid]
         if v is None and not self.dynamic[tid]:
-            # compute(), written in place: this is heap search's path for every program
+            # the children's values first (a lambda has none), then this rule's applier
             rid = self.rule[tid]
             kids = self.kids[tid]
             rule = self.rule
@@ -331,28 +331,23 @@ class TermStore:
             if self.dynamic[tid]:
                 return False
             rid = self.rule[tid]
+            kids = self.kids[tid]
+            for k in kids:
+                if self.vec[k] is None and not self.is_lambda[self.rule[k]]:
+                    self.values(k)
             if not self.higher_order[rid]:
                 first = self._first_appliers.get(rid, _UNMADE)
                 if first is _UNMADE:
                     first = self._first_appliers[rid] = self._make_first_applier(rid)
-                if first is not None and target:
-                    # Most programs differ from the target at its first example: compute
-                    # that value alone, and the whole vector only if it matches. (A
-                    # program not computed here is computed in full when another uses it.)
-                    kids = self.kids[tid]
-                    for k in kids:
-                        if self.vec[k] is None:
-                            self.values(k)
-                    if first(kids) != target[0]:
-                        return False
+                # Most programs differ from the target at its first example: compute that
+                # value alone, and the whole vector only if it matches. (A program not
+                # computed here is computed in full when another uses it.)
+                if first is not None and target and first(kids) != target[0]:
+                    return False
                 v = self.values(tid)
                 assert v is not None
         if v is not None:
             return v == target if len(v) == len(target) else v[: len(target)] == target
-        kids = self.kids[tid]
-        for k in kids:
-            if self.vec[k] is None and not self.is_lambda[self.rule[k]]:
-                self.values(k)
         pts = self.points(self.rule_env[rid])
         # A lambda's body function pays off over many calls; most candidates fail on their
         # first example, run through closures (which give the same values). Not while_:
@@ -373,16 +368,6 @@ class TermStore:
         return self.values(tid)[: len(target)] == target  # type: ignore[index]
 
     # -- evaluation ----------------------------------------------------------------------
-    def compute(self, rid: int, kids: tuple[int, ...]) -> tuple[Any, ...]:
-        """The value vector of ``rule(kids)`` from the children's vectors."""
-        vec = self.vec
-        rule = self.rule
-        is_lambda = self.is_lambda
-        for k in kids:
-            if vec[k] is None and not is_lambda[rule[k]]:
-                self.values(k)
-        return self.applier(rid)(kids)
-
     def _make_first_applier(self, rid: int) -> Callable[[tuple[int, ...]], Any] | None:
         """A function from child term ids (whose vectors are computed) to the value of
         ``rule(children)`` at the first point alone, with the same kernel or
