@@ -90,6 +90,7 @@ def build_closure(store: TermStore, tid: int) -> Callable[[tuple[Any, ...]], Any
         a, b = fs
         return lambda e: a(e) or b(e)
     m = store.limits.max_int
+    low = -m  # bound once: -m builds a new big int each time
     max_len = store.limits.max_list_len
     fuel = store.fuel
     fused = _fused(p, fs, m) if p.kind == "prim" else None
@@ -100,7 +101,7 @@ def build_closure(store: TermStore, tid: int) -> Callable[[tuple[Any, ...]], Any
 
         def checked_int(e: tuple[Any, ...]) -> Any:
             v = base(e)
-            if -m <= v <= m:
+            if low <= v <= m:
                 return v
             raise dsl.EvalBudgetError("integer size", m)
 
@@ -148,11 +149,12 @@ def _fused(
         (f,) = fs
         return lambda e: op(f(e))
     f, g = fs
+    low = -m  # bound once: -m builds a new big int each time
     if p.payload.needs_int_check():
 
         def arith(e: tuple[Any, ...]) -> Any:
             v = op(f(e), g(e))
-            if -m <= v <= m:
+            if low <= v <= m:
                 return v
             raise dsl.EvalBudgetError("integer size", m)
 

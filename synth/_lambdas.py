@@ -61,6 +61,7 @@ _LISTS: dict[str, str] = {
     "range": "{CL}(tuple(range(_n if (_n := {0}) <= L else BIG())))",
 }
 _FACTORIES: dict[tuple[str, str], Callable[..., BodyFn]] = {}
+_SHAPES: dict[tuple[Any, ...], Callable[..., BodyFn]] = {}  # see BodyBuilder._shape
 FUSE_MAX = 2
 """Most operator nodes written into one function; a larger body is split into functions
 that call each other (fewer, larger templates are faster to run but recur less, and each
@@ -94,8 +95,9 @@ class _Template:
     """The parts of one function being written: names in the template and their values."""
 
     def __init__(self, builder: BodyBuilder) -> None:
-        self.names: list[str] = ["M", "BIG", "L"]
-        self.values: list[Any] = [builder.m, _big, builder.max_len]
+        # N is -M, bound once: -M in a template would build a new big int at every check
+        self.names: list[str] = ["M", "N", "BIG", "L"]
+        self.values: list[Any] = [builder.m, -builder.m, _big, builder.max_len]
         self.ops = 0
 
     def bind(self, prefix: str, value: Any) -> str:
@@ -142,9 +144,52 @@ class BodyBuilder:
         made = self._functions.get(key)
         if made is None:
             t = _Template(self)
-            expr = self._expr(tid, n_outer, t)
-            made = self._functions[key] = _factory(", ".join(t.names), expr)(*t.values)
+            shape = self._shape(tid, n_outer, t)
+            make = _SHAPES.get(shape)
+            if make is None:  # a new shape: write its text (binding the same values)
+                text = _Template(self)
+                expr = self._expr(tid, n_outer, text)
+                make = _SHAPES[shape] = _factory(", ".join(text.names), expr)
+            made = self._functions[key] = make(*t.values)
         return made
+
+    def _shape(self, tid: int, n_outer: int, t: _Template) -> tuple[Any, ...]:
+        """What decides term ``tid``'s text inside template ``t`` (as :meth:`_expr` writes
+        it), binding the same values in the same order: most bodies have a shape seen
+        before, and comparing shapes is cheaper than writing the text."""
+        store = self.store
+        rid = store.rule[tid]
+        p = store.rule_prod[rid]
+        kind = p.kind
+        if kind == "var":
+            j = p.payload
+            if j < n_outer:
+                return ("e", store.nparams + j)
+            if j - n_outer > 1:
+                raise _Unsupported("a third lambda variable")
+            return ("x",) if j == n_outer else ("a",)
+        if kind == "lift":
+            return self._shape(store.kids[tid][0], n_outer, t)
+        values = t.values
+        if kind == "const":
+            values.append(p.payload)
+            return ("k",)
+        if kind == "param":
+            return ("e", p.payload)
+        if t.ops >= FUSE_MAX:
+            values.append(self._function(tid, n_outer))
+            return ("f",)
+        form = self._forms.get(rid)
+        if form is None:
+            form = self._forms[rid] = self._form(p)
+        t.ops += 1
+        text, impl = form
+        shape = (text, *[self._shape(k, n_outer, t) for k in store.kids[tid]])
+        if impl is not None:
+            values.append(impl)
+        if "{CL}" in text:
+            values.append(self.charge_list)
+        return shape
 
     def _expr(self, tid: int, n_outer: int, t: _Template) -> str:
         """Python text of term ``tid`` inside template ``t``."""
@@ -223,7 +268,7 @@ class BodyBuilder:
 def _int_checked(expr: str) -> str:
     """``expr``, raising when its int is beyond the bound (``_v`` is reused: each check
     reads it right after setting it)."""
-    return f"(_v if -M <= (_v := {expr}) <= M else BIG())"
+    return f"(_v if N <= (_v := {expr}) <= M else BIG())"
 
 
 class _Failed(Exception):

@@ -51,6 +51,7 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
     fuel = store.fuel
     budget = store.fuel_budget
     m = store.limits.max_int
+    low = -m  # bound once: -m builds a new big int each time
     max_len = store.limits.max_list_len
     err = ERR
     budget_error = dsl.EvalBudgetError
@@ -69,12 +70,15 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return _OUT_OF_FUEL if exc.resource == "fuel" else err
         except Exception:
             return err
-        if (type(v) is int and not -m <= v <= m) or (type(v) is tuple and len(v) > max_len):
+        return bounded(v)
+
+    def bounded(v: Any) -> Any:
+        """``v``, or ERR when it is an int or list beyond the bounds."""
+        if (type(v) is int and not low <= v <= m) or (type(v) is tuple and len(v) > max_len):
             return err
         return v
 
-    if name in ("fold", "loop"):
-        counted = name == "loop"
+    if name == "fold":
 
         def run_fold(
             columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
@@ -86,23 +90,15 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                     out.append(err)
                     continue
                 acc = init
+                fuel.left = left = budget - len(xs)
                 try:
-                    if counted:
-                        fuel.left = budget - (xs if xs > 0 else 0)
-                        if fuel.left < 0:
-                            raise budget_error("fuel", budget)
-                        for x in range(xs):
-                            acc = f(e, x, acc)
-                    else:
-                        fuel.left = budget - len(xs)
-                        if fuel.left < 0:
-                            raise budget_error("fuel", budget)
-                        for x in xs:
-                            acc = f(e, x, acc)
+                    if left < 0:
+                        raise budget_error("fuel", budget)
+                    for x in xs:
+                        acc = f(e, x, acc)
                 except budget_error as exc:
                     if exc.resource == "fuel":
-                        charged = (xs if xs > 0 else 0) if counted else len(xs)
-                        acc = settle(charged, e, xs, init)
+                        acc = settle(len(xs), e, xs, init)
                         if acc is _OUT_OF_FUEL:
                             return (err,) * len(pts)
                     else:
@@ -110,7 +106,7 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                 except Exception:
                     acc = err
                 else:
-                    if (type(acc) is int and not -m <= acc <= m) or (
+                    if (type(acc) is int and not low <= acc <= m) or (
                         type(acc) is tuple and len(acc) > max_len
                     ):
                         acc = err
@@ -118,6 +114,45 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return tuple(out)
 
         return run_fold
+    if name == "loop":
+        # A counted loop's values recur: its count and start are often the same at a
+        # point for many candidates, so each point's result is kept per (point, count,
+        # start). Points are the store's own tuples, alive as long as the store.
+        seen_loop: dict[tuple[int, Any, Any], Any] = {}
+
+        def run_loop(
+            columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
+        ) -> tuple[Any, ...]:
+            c0, c1 = columns
+            out = []
+            for e, n, init in zip(pts, c0, c1, strict=True):
+                if n is err or init is err:
+                    out.append(err)
+                    continue
+                key = (id(e), n, init)
+                acc = seen_loop.get(key, _UNSEEN)
+                if acc is _UNSEEN:
+                    acc = init
+                    charged = n if n > 0 else 0
+                    fuel.left = left = budget - charged
+                    try:
+                        if left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in range(n):
+                            acc = f(e, x, acc)
+                    except budget_error as exc:
+                        acc = settle(charged, e, n, init) if exc.resource == "fuel" else err
+                    except Exception:
+                        acc = err
+                    else:
+                        acc = bounded(acc)
+                    seen_loop[key] = acc
+                if acc is _OUT_OF_FUEL:
+                    return (err,) * len(pts)
+                out.append(acc)
+            return tuple(out)
+
+        return run_loop
     if name in ("map", "filter", "count", "zipwith"):
         keep = name in ("filter", "count")
         zipped = name == "zipwith"
@@ -161,7 +196,7 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                 except Exception:
                     v = err
                 else:
-                    if (type(v) is int and not -m <= v <= m) or (
+                    if (type(v) is int and not low <= v <= m) or (
                         type(v) is tuple and len(v) > max_len
                     ):
                         v = err
@@ -203,6 +238,7 @@ class _OutOfFuelMarker:
 
 
 _OUT_OF_FUEL = _OutOfFuelMarker()
+_UNSEEN = object()  # a point's result not kept yet
 
 
 def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:

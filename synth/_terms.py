@@ -384,6 +384,7 @@ class TermStore:
         pointwise = self._pointwise
         op = TOTAL2.get(p.name) if kern is not None else None
         if op is not None:  # as the kernel does at one point, without building columns
+            low = -m
 
             def first_by_operator(kids: tuple[int, ...]) -> Any:
                 a, b = kids
@@ -392,7 +393,7 @@ class TermStore:
                 if x is ERR or y is ERR:
                     return ERR
                 v = op(x, y)
-                return ERR if check_int and not -m <= v <= m else v
+                return ERR if check_int and not low <= v <= m else v
 
             return first_by_operator
         if kern is not None:
