@@ -39,6 +39,11 @@ For each enumerator, ``"bottom_up"`` and ``"heap"``:
    (``*_excluding_grammar``). ``setup_seconds`` adds the uniform PCFG and the enumerator's
    constructor (bottom-up computes its cost tables there) to the grammar.
 
+   For bottom-up, ``stats.by_production`` gives the candidates and seconds of each
+   production at a candidate's root, and ``loops_and_the_rest`` sums them for the loops
+   (``fold``, ``loop``, ``map``, ``filter``, ``while_``: their lambda runs on every element
+   at every point) and for the rest (one primitive application per point).
+
 2. **Basic tasks.** Every task of ``tasks._basic.BASIC`` (``--quick``: the first eight)
    with budget ``synth.Budget(seconds=10)`` (``--quick``: 3): solved, seconds,
    ``programs_explored``, ``candidates``, the program found and the stop reason, with a
@@ -158,7 +163,36 @@ def run_throughput(
         "candidates_per_second_excluding_grammar": result.candidates / searching,
         "programs_explored_per_second_excluding_grammar": result.programs_explored / searching,
         "stats": result.stats,
+        "loops_and_the_rest": loops_and_the_rest(result.stats.get("by_production", {})),
     }
+
+
+LOOPS = ("fold", "loop", "map", "filter", "while_")
+
+
+def loops_and_the_rest(by_production: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Bottom-up's candidates and seconds split between those with a loop at their root
+    (:data:`LOOPS`: each runs its lambda on every element at every point) and the others
+    (one primitive application per point); empty for heap search."""
+    if not by_production:
+        return {}
+    groups: dict[str, dict[str, Any]] = {}
+    total_n = sum(row["candidates"] for row in by_production.values()) or 1
+    total_s = sum(row["seconds"] for row in by_production.values()) or 1e-9
+    for group, names in (
+        ("loops", [n for n in by_production if n in LOOPS]),
+        ("rest", [n for n in by_production if n not in LOOPS]),
+    ):
+        n = sum(by_production[name]["candidates"] for name in names)
+        s = sum(by_production[name]["seconds"] for name in names)
+        groups[group] = {
+            "candidates": n,
+            "seconds": s,
+            "candidates_per_second": n / s if s else None,
+            "share_of_candidates": n / total_n,
+            "share_of_seconds": s / total_s,
+        }
+    return groups
 
 
 # ---- part 2: the basic tasks ---------------------------------------------------------------

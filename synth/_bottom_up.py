@@ -224,6 +224,9 @@ class BottomUp:
         self.lifted = 0  # of the candidates, closed programs lifted into lambda bodies
         self.kept = 0
         self.cost = 0
+        # production name -> [candidates, seconds] spent on its applications (lifting
+        # and lambdas are not counted: they are cheap)
+        self.by_production: dict[str, list[float]] = {}
 
     def _out_of_budget(self) -> bool:
         if time.perf_counter() >= self.deadline:
@@ -371,92 +374,114 @@ class BottomUp:
         max_kid_depth = self.max_depth - 1 - (2 if n_env else 0)
         depth = store.depth
         add = store.add
-        for rule in self.rules[kind]:
-            rest = cost - rule.cost
-            if rest < 0:
-                break  # rules are sorted by cost
-            arity = len(rule.children)
-            if arity == 0:
-                if rest == 0:
-                    self._offer(rule.rid, (), seen, new, watch)
-                continue
-            if rest < arity:
-                continue
-            rid = rule.rid
-            apply = store.applier(rid)
-            # Candidates are counted as they are evaluated, in chunks (so that a search
-            # stopped by its deadline mid-row counts at most a chunk it did not evaluate);
-            # children ruled out before evaluation (depth, a closed term under a lambda,
-            # the mirror image of a symmetric pair) are not candidates.
-            kids: tuple[int, ...]
-            if arity == 1:
-                level = [
-                    a
-                    for a in self.bank.get(rule.children[0], {}).get(rest, ())
-                    if depth[a] <= max_kid_depth and (not need_var or mask[a])
-                ]
-                for part in _chunks(level):
-                    self._tick(len(part))
-                    for a in part:
-                        kids = (a,)
-                        vec = apply(kids)
-                        if vec not in seen:
-                            seen[vec] = tid = add(rid, kids, vec)
-                            new.append(tid)
-                            if watch and vec == target:
-                                raise _Found
-            elif arity == 2:
-                bank_a = self.bank.get(rule.children[0], {})
-                bank_b = self.bank.get(rule.children[1], {})
-                # symmetry: f(a, b) == f(b, a) for these, so build each pair once
-                symmetric = rule.symmetric
-                for ca in range(1, rest):
-                    cb = rest - ca
-                    if symmetric and ca > cb:
-                        break
-                    level_a = [a for a in bank_a.get(ca, ()) if depth[a] <= max_kid_depth]
-                    level_b = [b for b in bank_b.get(cb, ()) if depth[b] <= max_kid_depth]
-                    if not level_a or not level_b:
-                        continue
-                    open_b = [b for b in level_b if mask[b]] if need_var else level_b
-                    same = symmetric and ca == cb
-                    for a in level_a:
-                        row = level_b if not need_var or mask[a] else open_b
-                        if same:  # ids grow with creation, and the levels keep that order
-                            row = row[bisect.bisect_left(row, a) :]
-                        for part in _chunks(row):
-                            self._tick(len(part))
-                            for b in part:
-                                kids = (a, b)
-                                vec = apply(kids)
-                                if vec not in seen:
-                                    seen[vec] = tid = add(rid, kids, vec)
-                                    new.append(tid)
-                                    if watch and vec == target:
-                                        raise _Found
-            else:
-                loop_row = store.row_applier(rid)
-                for block in self._blocks(rule, rest, max_kid_depth):
-                    heads, final = block[:-1], block[-1]
-                    # under a lambda a candidate must use a bound variable (see above)
-                    final_open = [c for c in final if mask[c]] if need_var else final
-                    for prefix in itertools.product(*heads):
-                        open_prefix = not need_var or any(mask[k] for k in prefix)
-                        # a loop's lambda comes last: its other columns are read once per row
-                        apply_row = apply if loop_row is None else loop_row(prefix)
-                        for part in _chunks(final if open_prefix else final_open):
-                            self._tick(len(part))
-                            for c in part:
-                                kids = (*prefix, c)
-                                vec = apply_row(kids)
-                                if vec not in seen:
-                                    seen[vec] = tid = add(rid, kids, vec)
-                                    new.append(tid)
-                                    if watch and vec == target:
-                                        raise _Found
+        # what each production cost: candidates and seconds (see by_production)
+        clock = time.perf_counter
+        counted = self.candidates
+        started = clock()
+        name = None
+        try:
+            for rule in self.rules[kind]:
+                self._account(name, counted, started)
+                name = rule.production.name
+                counted = self.candidates
+                started = clock()
+                rest = cost - rule.cost
+                if rest < 0:
+                    break  # rules are sorted by cost
+                arity = len(rule.children)
+                if arity == 0:
+                    if rest == 0:
+                        self._offer(rule.rid, (), seen, new, watch)
+                    continue
+                if rest < arity:
+                    continue
+                rid = rule.rid
+                apply = store.applier(rid)
+                # Candidates are counted as they are evaluated, in chunks (so that a search
+                # stopped by its deadline mid-row counts at most a chunk it did not evaluate);
+                # children ruled out before evaluation (depth, a closed term under a lambda,
+                # the mirror image of a symmetric pair) are not candidates.
+                kids: tuple[int, ...]
+                if arity == 1:
+                    level = [
+                        a
+                        for a in self.bank.get(rule.children[0], {}).get(rest, ())
+                        if depth[a] <= max_kid_depth and (not need_var or mask[a])
+                    ]
+                    for part in _chunks(level):
+                        self._tick(len(part))
+                        for a in part:
+                            kids = (a,)
+                            vec = apply(kids)
+                            if vec not in seen:
+                                seen[vec] = tid = add(rid, kids, vec)
+                                new.append(tid)
+                                if watch and vec == target:
+                                    raise _Found
+                elif arity == 2:
+                    bank_a = self.bank.get(rule.children[0], {})
+                    bank_b = self.bank.get(rule.children[1], {})
+                    # symmetry: f(a, b) == f(b, a) for these, so build each pair once
+                    symmetric = rule.symmetric
+                    for ca in range(1, rest):
+                        cb = rest - ca
+                        if symmetric and ca > cb:
+                            break
+                        level_a = [a for a in bank_a.get(ca, ()) if depth[a] <= max_kid_depth]
+                        level_b = [b for b in bank_b.get(cb, ()) if depth[b] <= max_kid_depth]
+                        if not level_a or not level_b:
+                            continue
+                        open_b = [b for b in level_b if mask[b]] if need_var else level_b
+                        same = symmetric and ca == cb
+                        for a in level_a:
+                            row = level_b if not need_var or mask[a] else open_b
+                            if same:  # ids grow with creation, and the levels keep that order
+                                row = row[bisect.bisect_left(row, a) :]
+                            for part in _chunks(row):
+                                self._tick(len(part))
+                                for b in part:
+                                    kids = (a, b)
+                                    vec = apply(kids)
+                                    if vec not in seen:
+                                        seen[vec] = tid = add(rid, kids, vec)
+                                        new.append(tid)
+                                        if watch and vec == target:
+                                            raise _Found
+                else:
+                    loop_row = store.row_applier(rid)
+                    for block in self._blocks(rule, rest, max_kid_depth):
+                        heads, final = block[:-1], block[-1]
+                        # under a lambda a candidate must use a bound variable (see above)
+                        final_open = [c for c in final if mask[c]] if need_var else final
+                        for prefix in itertools.product(*heads):
+                            open_prefix = not need_var or any(mask[k] for k in prefix)
+                            # a loop's lambda comes last: its other columns are read once per row
+                            apply_row = apply if loop_row is None else loop_row(prefix)
+                            for part in _chunks(final if open_prefix else final_open):
+                                self._tick(len(part))
+                                for c in part:
+                                    kids = (*prefix, c)
+                                    vec = apply_row(kids)
+                                    if vec not in seen:
+                                        seen[vec] = tid = add(rid, kids, vec)
+                                        new.append(tid)
+                                        if watch and vec == target:
+                                            raise _Found
+        finally:
+            self._account(name, counted, started)
         self.kept += len(new)
         self._resume.pop((kind, cost), None)
         return new
+
+    def _account(self, name: str | None, counted: int, started: float) -> None:
+        """Add what production ``name`` did since ``started`` (when ``counted`` candidates
+        had been counted) to :attr:`by_production`."""
+        if name is not None:
+            entry = self.by_production.get(name)
+            if entry is None:
+                entry = self.by_production[name] = [0, 0.0]
+            entry[0] += self.candidates - counted
+            entry[1] += time.perf_counter() - started
 
     def _tick(self, n: int) -> None:
         """Count ``n`` candidates about to be evaluated; stop when the budget is spent (the

@@ -122,6 +122,10 @@ def search(
     }
     if isinstance(engine, BottomUp):
         stats.update(kept=engine.kept, lifted=engine.lifted, max_cost_reached=engine.cost)
+        stats["by_production"] = {
+            name: {"candidates": int(n), "seconds": seconds}
+            for name, (n, seconds) in sorted(engine.by_production.items())
+        }
     else:
         stats.update(heap_pushes=engine.pushed)
     return SearchOutcome(

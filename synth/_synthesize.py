@@ -48,7 +48,10 @@ class SynthesisResult:
         stop_reason: ``"solved"``, ``"time"``, ``"programs"`` or ``"exhausted"``.
         log_probability: of the program under the search's PCFG (heap search), or None.
         cost: the program's cost (bottom-up search), or None.
-        stats: other per-run figures (grammar size, terms kept, rejected by the interpreter).
+        stats: other per-run figures, summed over rounds: grammar size, terms kept,
+            rejected by the interpreter; for bottom-up search, ``by_production``: for each
+            production, the candidates built with it at their root and the seconds spent
+            on them (where the search's time went).
         rounds: searches run (CEGIS: one more per counterexample).
         counterexamples: what verification found wrong, in order; each was added to the
             examples (or, for a spec with properties only, to the inputs) for the next round.
@@ -292,8 +295,7 @@ def synthesize(
         )
         explored += outcome.programs_explored
         candidates += outcome.candidates
-        for key, value in outcome.stats.items():
-            stats[key] = stats.get(key, 0) + value if key != "nonterminals" else value
+        _add_stats(stats, outcome.stats)
         report = None
         if outcome.program is not None and verify:
             report = verify_program(
@@ -351,3 +353,15 @@ def _timed_out(spec: Spec, began: float, enumerator: str) -> SynthesisResult:
         stop_reason="time",
         rounds=0,
     )
+
+
+def _add_stats(total: dict[str, Any], more: dict[str, Any]) -> None:
+    """Add one round's statistics to ``total`` (the grammar size is the last round's;
+    nested tables, such as ``by_production``, are added entry by entry)."""
+    for key, value in more.items():
+        if key == "nonterminals":
+            total[key] = value
+        elif isinstance(value, dict):
+            _add_stats(total.setdefault(key, {}), value)
+        else:
+            total[key] = total.get(key, 0) + value

@@ -137,8 +137,17 @@ def test_throughput(result: dict[str, Any], enumerator: str) -> None:
         if enumerator == "heap":
             assert r["candidates"] == r["programs_explored"]
             assert r["stats"]["heap_pushes"] > 0
+            assert r["loops_and_the_rest"] == {}
         else:
             assert r["stats"]["kept"] > 0
+            split = r["loops_and_the_rest"]
+            by_production = r["stats"]["by_production"]
+            assert split["loops"]["candidates"] + split["rest"]["candidates"] == sum(
+                row["candidates"] for row in by_production.values()
+            )
+            assert split["loops"]["share_of_seconds"] + split["rest"]["share_of_seconds"] == (
+                pytest.approx(1.0)
+            )
         for key in THROUGHPUT_KEYS:
             if key.endswith("per_second") or key.endswith("excluding_grammar"):
                 assert r[key] > 0, key

@@ -488,8 +488,32 @@ def test_synthesis_result_fields(enumerator: str) -> None:
     else:
         assert isinstance(result.cost, int)
         assert result.log_probability is None
+        _check_by_production(result)
     compiled = dsl.compile_definition(result.program)
     assert compiled([9, 8, 7]) == [7, 8, 9]  # the program is a real, runnable definition
+
+
+def _check_by_production(result: synth.SynthesisResult) -> None:
+    """Every candidate but the lifted ones is counted under the production at its root,
+    and the time so counted is part of the search's."""
+    table = result.stats["by_production"]
+    assert sum(row["candidates"] for row in table.values()) + result.stats["lifted"] == (
+        result.candidates
+    )
+    assert all(row["seconds"] >= 0 for row in table.values())
+    assert sum(row["seconds"] for row in table.values()) <= result.seconds
+
+
+def test_bottom_up_says_where_its_time_went() -> None:
+    result = synth.synthesize(
+        UNREACHABLE,
+        enumerator="bottom_up",
+        budget=Budget(seconds=20, programs=20_000),
+    )
+    _check_by_production(result)
+    table = result.stats["by_production"]
+    assert table["fold"]["candidates"] > 0  # the loops are built and timed like the rest
+    assert {"add", "map", "xs"} <= set(table)
 
 
 def test_unsolved_result_fields() -> None:

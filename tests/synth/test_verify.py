@@ -212,6 +212,11 @@ def test_cegis_repairs_an_overfitted_program() -> None:
     cegis = synthesize(spec, budget=Budget(seconds=30), verify=True)
     assert cegis.solved and cegis.program is not None
     assert cegis.rounds == len(cegis.counterexamples) + 1 > 1
+    # the statistics are those of every round together
+    table = cegis.stats["by_production"]
+    assert sum(row["candidates"] for row in table.values()) + cegis.stats["lifted"] == (
+        cegis.candidates
+    )
     report = verify(cegis.program, spec, max_examples=1000, max_len=100, seed=1)
     assert report.passed and report.examples_tried >= 900
 
