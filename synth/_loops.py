@@ -55,7 +55,9 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
     max_len = store.limits.max_list_len
     err = ERR
     budget_error = dsl.EvalBudgetError
-    exact = _exact(name, bodies, fuel)
+    # while_ runs exactly at every point; the others only where fuel runs out, so their
+    # exact loop is made then (a runner is made for every lambda a search tries)
+    exact = _exact(name, bodies, fuel) if name == "while_" else None
 
     def settle(charged: int, e: tuple[Any, ...], *args: Any) -> Any:
         """The value at one point that ran out of fuel with ``charged`` lambda calls charged
@@ -65,20 +67,17 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return _OUT_OF_FUEL
         fuel.left = budget
         try:
-            v = exact(e, *args)
+            v = (exact or _exact(name, bodies, fuel))(e, *args)
         except budget_error as exc:
             return _OUT_OF_FUEL if exc.resource == "fuel" else err
         except Exception:
             return err
-        return bounded(v)
-
-    def bounded(v: Any) -> Any:
-        """``v``, or ERR when it is an int or list beyond the bounds."""
         if (type(v) is int and not low <= v <= m) or (type(v) is tuple and len(v) > max_len):
             return err
         return v
 
-    if name == "fold":
+    if name in ("fold", "loop"):
+        counted = name == "loop"
 
         def run_fold(
             columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
@@ -90,15 +89,23 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                     out.append(err)
                     continue
                 acc = init
-                fuel.left = left = budget - len(xs)
                 try:
-                    if left < 0:
-                        raise budget_error("fuel", budget)
-                    for x in xs:
-                        acc = f(e, x, acc)
+                    if counted:
+                        fuel.left = budget - (xs if xs > 0 else 0)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in range(xs):
+                            acc = f(e, x, acc)
+                    else:
+                        fuel.left = budget - len(xs)
+                        if fuel.left < 0:
+                            raise budget_error("fuel", budget)
+                        for x in xs:
+                            acc = f(e, x, acc)
                 except budget_error as exc:
                     if exc.resource == "fuel":
-                        acc = settle(len(xs), e, xs, init)
+                        charged = (xs if xs > 0 else 0) if counted else len(xs)
+                        acc = settle(charged, e, xs, init)
                         if acc is _OUT_OF_FUEL:
                             return (err,) * len(pts)
                     else:
@@ -114,45 +121,6 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return tuple(out)
 
         return run_fold
-    if name == "loop":
-        # A counted loop's values recur: its count and start are often the same at a
-        # point for many candidates, so each point's result is kept per (point, count,
-        # start). Points are the store's own tuples, alive as long as the store.
-        seen_loop: dict[tuple[int, Any, Any], Any] = {}
-
-        def run_loop(
-            columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
-        ) -> tuple[Any, ...]:
-            c0, c1 = columns
-            out = []
-            for e, n, init in zip(pts, c0, c1, strict=True):
-                if n is err or init is err:
-                    out.append(err)
-                    continue
-                key = (id(e), n, init)
-                acc = seen_loop.get(key, _UNSEEN)
-                if acc is _UNSEEN:
-                    acc = init
-                    charged = n if n > 0 else 0
-                    fuel.left = left = budget - charged
-                    try:
-                        if left < 0:
-                            raise budget_error("fuel", budget)
-                        for x in range(n):
-                            acc = f(e, x, acc)
-                    except budget_error as exc:
-                        acc = settle(charged, e, n, init) if exc.resource == "fuel" else err
-                    except Exception:
-                        acc = err
-                    else:
-                        acc = bounded(acc)
-                    seen_loop[key] = acc
-                if acc is _OUT_OF_FUEL:
-                    return (err,) * len(pts)
-                out.append(acc)
-            return tuple(out)
-
-        return run_loop
     if name in ("map", "filter", "count", "zipwith"):
         keep = name in ("filter", "count")
         zipped = name == "zipwith"
@@ -238,7 +206,6 @@ class _OutOfFuelMarker:
 
 
 _OUT_OF_FUEL = _OutOfFuelMarker()
-_UNSEEN = object()  # a point's result not kept yet
 
 
 def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
