@@ -162,12 +162,7 @@ class BodyBuilder:
         p = store.rule_prod[rid]
         kind = p.kind
         if kind == "var":
-            j = p.payload
-            if j < n_outer:
-                return ("e", store.nparams + j)
-            if j - n_outer > 1:
-                raise _Unsupported("a third lambda variable")
-            return ("x",) if j == n_outer else ("a",)
+            return (self._variable(p, n_outer),)
         if kind == "lift":
             return self._shape(store.kids[tid][0], n_outer, t)
         values = t.values
@@ -199,12 +194,7 @@ class BodyBuilder:
         kids = store.kids[tid]
         kind = p.kind
         if kind == "var":
-            j = p.payload
-            if j < n_outer:
-                return f"e[{store.nparams + j}]"
-            if j - n_outer > 1:
-                raise _Unsupported("a third lambda variable")
-            return "x" if j == n_outer else "a"
+            return self._variable(p, n_outer)
         if kind == "lift":
             return self._expr(kids[0], n_outer, t)
         if kind == "const":
@@ -225,6 +215,16 @@ class BodyBuilder:
         if "{CL}" in text:
             names["CL"] = t.bind("CL", self.charge_list)
         return text.format(*args, **names)
+
+    def _variable(self, p: Production, n_outer: int) -> str:
+        """The text of bound variable ``p``: an enclosing lambda's variable is read from the
+        point, this lambda's one or two are the function's arguments."""
+        j = p.payload
+        if j < n_outer:
+            return f"e[{self.store.nparams + j}]"
+        if j - n_outer > 1:
+            raise _Unsupported("a third lambda variable")
+        return "x" if j == n_outer else "a"
 
     def _form(self, p: Production) -> tuple[str, Any]:
         """The text of production ``p`` over its arguments ``{0}``, ``{1}``, ... (and

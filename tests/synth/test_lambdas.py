@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import dsl
 import synth
 from synth._closures import list_charger
+from synth._lambdas import _Template
 from synth._loops import make_runner
 from synth._terms import _Fuel
 
@@ -193,3 +194,33 @@ def test_head_of_a_list_of_lists_is_charged_like_any_list(fuel: int) -> None:
         return store.values(top)
 
     assert run(True) == run(False)
+
+
+def test_a_body_shape_decides_its_text_and_the_values_it_binds() -> None:
+    # BodyBuilder finds a body's function by its shape and writes the text only for a shape
+    # it has not seen: so every body of a shape must have that shape's text, and _shape
+    # must bind the same values, in the same order, as _expr does.
+    sig = dsl.parse_type("(list[int]) -> int")
+    args = [((3, -1, 2),), ((5, 0),), ((),)]
+    store = synth.TermStore(args, [0, 0, 0])
+    pcfg = synth.Grammar.from_library(dsl.CORE, sig).uniform()
+    for _ in synth.BottomUp(pcfg, store, max_candidates=30_000):
+        pass
+    bodies = store.bodies
+    texts: dict[tuple[Any, ...], tuple[str, str]] = {}
+    checked = 0
+    for lam in range(len(store)):
+        if not store.is_lambda[store.rule[lam]] or len(store.prod(lam).payload) > 2:
+            continue
+        body = store.kids[lam][0]
+        n_outer = len(store.env(body)) - len(store.prod(lam).payload)
+        by_shape, by_text = _Template(bodies), _Template(bodies)
+        shape = bodies._shape(body, n_outer, by_shape)
+        expr = bodies._expr(body, n_outer, by_text)
+        assert by_shape.values == by_text.values
+        assert texts.setdefault(shape, (", ".join(by_text.names), expr)) == (
+            ", ".join(by_text.names),
+            expr,
+        )
+        checked += 1
+    assert checked > 100 and len(texts) < checked  # shapes recur
