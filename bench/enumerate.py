@@ -41,8 +41,9 @@ For each enumerator, ``"bottom_up"`` and ``"heap"``:
 
    For bottom-up, ``stats.by_production`` gives the candidates and seconds of each
    production at a candidate's root, and ``loops_and_the_rest`` sums them for the loops
-   (``fold``, ``loop``, ``map``, ``filter``, ``while_``: their lambda runs on every element
-   at every point) and for the rest (one primitive application per point).
+   (``fold``, ``loop``, ``map``, ``filter``, ``while_``, and EXTENDED's ``count`` and
+   ``zipwith``: their lambda runs on every element at every point) and for the rest (one
+   primitive application per point).
 
 2. **Basic tasks.** Every task of ``tasks._basic.BASIC`` (``--quick``: the first eight)
    with budget ``synth.Budget(seconds=10)`` (``--quick``: 3): solved, seconds,
@@ -73,6 +74,7 @@ from typing import Any
 
 import dsl
 import synth
+from synth._loops import LOOP_NAMES
 from tasks._basic import BASIC, ListTask
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,21 +169,18 @@ def run_throughput(
     }
 
 
-LOOPS = ("fold", "loop", "map", "filter", "while_")
-
-
 def loops_and_the_rest(by_production: dict[str, dict[str, float]]) -> dict[str, Any]:
     """Bottom-up's candidates and seconds split between those with a loop at their root
-    (:data:`LOOPS`: each runs its lambda on every element at every point) and the others
-    (one primitive application per point); empty for heap search."""
+    (``synth._loops.LOOP_NAMES``: each runs its lambda on every element at every point)
+    and the others (one primitive application per point); empty for heap search."""
     if not by_production:
         return {}
     groups: dict[str, dict[str, Any]] = {}
     total_n = sum(row["candidates"] for row in by_production.values()) or 1
     total_s = sum(row["seconds"] for row in by_production.values()) or 1e-9
     for group, names in (
-        ("loops", [n for n in by_production if n in LOOPS]),
-        ("rest", [n for n in by_production if n not in LOOPS]),
+        ("loops", [n for n in by_production if n in LOOP_NAMES]),
+        ("rest", [n for n in by_production if n not in LOOP_NAMES]),
     ):
         n = sum(by_production[name]["candidates"] for name in names)
         s = sum(by_production[name]["seconds"] for name in names)

@@ -20,12 +20,13 @@ from synth._lambdas import BodyFn, builtin
 if TYPE_CHECKING:
     from synth._terms import TermStore
 
-_LOOPS = frozenset({"map", "filter", "fold", "loop", "while_", "count", "zipwith"})
+LOOP_NAMES = frozenset({"map", "filter", "fold", "loop", "while_", "count", "zipwith"})
+"""The loops run here (CORE's, and EXTENDED's ``count`` and ``zipwith``)."""
 
 
 def loop_name(p: Any) -> str | None:
     """The name of the loop primitive production ``p`` is, if it is one of those run here."""
-    if p.kind == "prim" and p.name in _LOOPS and builtin(p.payload, dsl.EXTENDED):
+    if p.kind == "prim" and p.name in LOOP_NAMES and builtin(p.payload, dsl.EXTENDED):
         return str(p.name)
     return None
 
