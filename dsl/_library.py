@@ -83,7 +83,8 @@ def primitive(
 
 @dataclass(frozen=True, eq=False)
 class Library:
-    """A named set of primitives and definitions. Compared by identity.
+    """A named set of primitives, definitions and the constants a search may use.
+    Compared by identity.
 
     Look-ups: ``library["head"]`` returns the :class:`Primitive` or :class:`Definition`;
     a definition shadows a primitive of the same name.
@@ -92,10 +93,19 @@ class Library:
     name: str
     primitives: tuple[Primitive, ...]
     definitions: tuple[Definition, ...] = ()
+    constants: tuple[Any, ...] = (0, 1, 2, ())
+    """Literals a search over this library may use (interpreter form: tuples for lists).
+    CORE and EXTENDED keep 0, 1, 2 and ``[]``; DREAMCODER has 0 to 5 and ``[]``, as
+    DreamCoder's list DSL does, so that comparisons with the field are like for like."""
     _index: dict[str, Primitive | Definition] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         prim_names: set[str] = set()
+        for c in self.constants:
+            if not isinstance(c, int | tuple):
+                raise LibraryError(
+                    f"library {self.name!r}: constant {c!r} is not an int, bool or list"
+                )
         for p in self.primitives:
             if not isinstance(p, Primitive):
                 raise LibraryError(f"library {self.name!r}: {p!r} is not a Primitive")
@@ -145,6 +155,7 @@ class Library:
         name: str | None = None,
         primitives: Iterable[Primitive] = (),
         definitions: str | Module | Iterable[Definition] = (),
+        constants: Iterable[Any] | None = None,
     ) -> Library:
         """A new library with more primitives and/or definitions.
 
@@ -153,6 +164,7 @@ class Library:
             primitives: extra primitives; a name already bound is an error.
             definitions: source text, a parsed module, or definitions; they may call this
                 library and each other (earlier or later, recursively) and are type-checked.
+            constants: the literals a search may use (default: this library's).
 
         Raises:
             LibraryError: a name defined twice. ParseProgramError, TypeCheckError: bad source.
@@ -180,7 +192,12 @@ class Library:
         for d in new_defs:
             if d.name in existing:
                 raise LibraryError(f"definition {d.name!r} is already in library {self.name!r}")
-        lib = Library(name or f"{self.name}+", self.primitives + extra, self.definitions + new_defs)
+        lib = Library(
+            name or f"{self.name}+",
+            self.primitives + extra,
+            self.definitions + new_defs,
+            self.constants if constants is None else _internal_constants(constants),
+        )
         typecheck(Module(new_defs), library=lib)
         return lib
 
@@ -214,3 +231,10 @@ class Library:
         existing = base.definitions_by_name()
         new = tuple(d for d in module.definitions if existing.get(d.name) != d)
         return base.extend(name=name or path.stem, definitions=new)
+
+
+def _internal_constants(values: Iterable[Any]) -> tuple[Any, ...]:
+    """Constants in interpreter form (lists as tuples)."""
+    from dsl._interpreter import to_internal
+
+    return tuple(to_internal(v) for v in values)

@@ -121,6 +121,36 @@ def _reverse(vecs: Sequence[Vec], errs: Sequence[bool]) -> Vec:
     return tuple([ERR if xs is ERR else xs[::-1] for xs in vecs[0]])
 
 
+def _concat(max_len: int) -> Kernel:
+    def kernel(vecs: Sequence[Vec], errs: Sequence[bool]) -> Vec:
+        va, vb = vecs
+        if not (errs[0] or errs[1]):
+            out = tuple(map(operator.add, va, vb))
+            if max(map(len, out), default=0) <= max_len:  # lists only grow so far by ++
+                return out
+        return tuple(
+            [
+                ERR if xs is ERR or ys is ERR or len(xs) + len(ys) > max_len else xs + ys
+                for xs, ys in zip(va, vb, strict=True)
+            ]
+        )
+
+    return kernel
+
+
+def _replicate(max_len: int) -> Kernel:
+    def kernel(vecs: Sequence[Vec], errs: Sequence[bool]) -> Vec:
+        vn, vx = vecs
+        return tuple(
+            [
+                ERR if n is ERR or x is ERR or n > max_len else (x,) * n
+                for n, x in zip(vn, vx, strict=True)
+            ]
+        )
+
+    return kernel
+
+
 def _range(max_len: int) -> Kernel:
     def kernel(vecs: Sequence[Vec], errs: Sequence[bool]) -> Vec:
         return tuple([ERR if n is ERR or n > max_len else tuple(range(n)) for n in vecs[0]])
@@ -155,13 +185,14 @@ TOTAL2: dict[str, Callable[[Any, Any], Any]] = {
     "ge": operator.ge,
     "eq": operator.eq,
     "ne": operator.ne,
-    "concat": operator.add,
 }
-"""CORE's binary primitives that never fail on values of their types, as C functions."""
+"""CORE's binary primitives that never fail on values of their types, as C functions
+(``++`` is not among them: it fails when its list would be longer than the bound)."""
 
 
-def kernels(max_list_len: int) -> dict[str, Kernel]:
-    """Kernels of the CORE primitives, by name."""
+def kernels(max_len: int) -> dict[str, Kernel]:
+    """Kernels of the CORE primitives (and EXTENDED's ``replicate``), by name; lists longer
+    than ``max_len`` are errors, found before they are built."""
     return {
         "add": _total2(TOTAL2["add"]),
         "sub": _total2(TOTAL2["sub"]),
@@ -180,7 +211,7 @@ def kernels(max_list_len: int) -> dict[str, Kernel]:
         "or": _or,
         "if": _if,
         "length": _total1(len),
-        "concat": _total2(TOTAL2["concat"]),
+        "concat": _concat(max_len),
         "cons": _cons,
         "head": _head,
         "tail": _tail,
@@ -188,13 +219,14 @@ def kernels(max_list_len: int) -> dict[str, Kernel]:
         "take": _take,
         "drop": _drop,
         "reverse": _reverse,
-        "range": _range(max_list_len),
+        "range": _range(max_len),
+        "replicate": _replicate(max_len),
     }
 
 
 def kernel_for(prim: Primitive, table: dict[str, Kernel]) -> Kernel | None:
-    """The kernel of ``prim`` when it is the CORE primitive of that name, else None."""
-    core = dsl.CORE.get(prim.name)
+    """The kernel of ``prim`` when it is the built-in primitive of that name, else None."""
+    core = dsl.EXTENDED.get(prim.name)
     if isinstance(core, Primitive) and core.impl is prim.impl:
         return table.get(prim.name)
     return None

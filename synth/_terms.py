@@ -25,7 +25,8 @@ import math
 import operator
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import dsl
 from dsl import BOOL, INT, TFun, TList, Type
@@ -49,17 +50,91 @@ class BudgetExhausted(Exception):
     """Raised inside a search when its deadline passes in the middle of a step."""
 
 
+@dataclass(frozen=True, slots=True)
 class SearchLimits:
-    """Bounds on evaluation during search (tighter than interactive defaults)."""
+    """Bounds on the values a search builds, in proportion to the examples.
 
-    __slots__ = ("fuel", "max_int", "max_list_len")
+    A candidate whose value at some point is out of proportion to the examples (a list
+    far longer than any list in them, an int far larger than any int in them) fails there
+    when it is made: its value at that point is an error, from which nothing else is
+    computed. So no primitive can make the cost of one candidate grow with the size of
+    the values it builds: a list is checked against the bound before it is allocated
+    where its length is known in advance (``range``, ``replicate``, ``++``), and after a
+    bounded amount of work otherwise. An answer is still run by the interpreter, with its
+    own, far larger limits.
 
-    def __init__(
-        self, *, fuel: int | None = None, max_int: int = 2**63 - 1, max_list_len: int = 2_000
-    ) -> None:
-        self.fuel = fuel  # None: scaled to the size of the examples (see TermStore)
-        self.max_int = max_int
-        self.max_list_len = max_list_len
+    Attributes:
+        fuel: work per point (one unit per lambda call and per list element built); None:
+            enough for quadratic work over the examples' values (100 to 5,000).
+        max_list_len: longest list; None: ``list_factor`` times the longest list in the
+            examples (inputs and outputs, nested lists included) plus ``list_margin``.
+        max_int: largest int magnitude; None: ``int_factor`` times the largest int
+            magnitude in the examples times the longest list (at least 1), or ``min_int``,
+            whichever is larger (a sum or product of a few example values fits).
+        list_factor: see ``max_list_len``.
+        list_margin: see ``max_list_len``.
+        int_factor: see ``max_int``.
+        min_int: see ``max_int``.
+
+    Example:
+        >>> SearchLimits().resolve([((3, 1, 2),)], [(1, 2, 3)])
+        Bounds(fuel=194, max_int=1024, max_list_len=14)
+    """
+
+    fuel: int | None = None
+    max_list_len: int | None = None
+    max_int: int | None = None
+    list_factor: int = 2
+    list_margin: int = 8
+    int_factor: int = 16
+    min_int: int = 1024
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(f"SearchLimits.{name} must be an int or None, got {value!r}")
+        for name in ("max_list_len", "max_int", "list_factor", "int_factor", "min_int"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"SearchLimits.{name} must be >= 1, got {value!r}")
+        if self.list_margin < 0:
+            raise ValueError(f"SearchLimits.list_margin must be >= 0, got {self.list_margin}")
+
+    def resolve(self, args: Sequence[tuple[Any, ...]], outs: Sequence[Any] = ()) -> Bounds:
+        """The bounds for a search on these examples (``args``: per example, the argument
+        tuple; ``outs``: the outputs, where known)."""
+        longest, largest = _extent([*args, *outs])
+        max_len = self.max_list_len
+        if max_len is None:
+            max_len = self.list_factor * longest + self.list_margin
+        max_int = self.max_int
+        if max_int is None:
+            max_int = max(self.min_int, self.int_factor * largest * max(1, longest))
+        fuel = self.fuel if self.fuel is not None else _default_fuel(args, outs)
+        return Bounds(fuel, max_int, max_len)
+
+
+class Bounds(NamedTuple):
+    """The limits in force in one search (:meth:`SearchLimits.resolve`)."""
+
+    fuel: int
+    max_int: int
+    max_list_len: int
+
+
+def _extent(values: Sequence[Any]) -> tuple[int, int]:
+    """The longest list and the largest int magnitude in ``values``, nested included."""
+    longest = largest = 0
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if type(v) is tuple:
+            longest = max(longest, len(v))
+            stack.extend(v)
+        elif type(v) is int:
+            largest = max(largest, abs(v))
+    return longest, largest
 
 
 def _probe_values(t: Type, values: Sequence[Any]) -> list[Any]:
@@ -120,10 +195,10 @@ class TermStore:
         self.args = [tuple(a) for a in examples_args]
         self.outs = list(examples_out)
         self.nparams = len(self.args[0]) if self.args else 0
-        self.limits = limits or SearchLimits()
         # Fuel per point: unless given, enough for quadratic work over the examples'
         # values, little enough that a loop that never ends costs the search only a moment.
-        self.fuel_budget: int = self.limits.fuel or _default_fuel(self.args, self.outs)
+        self.limits: Bounds = (limits or SearchLimits()).resolve(self.args, self.outs)
+        self.fuel_budget: int = self.limits.fuel
         self.max_points = max_points
         self.max_total_points = max_total_points
         self.fuel = _Fuel()
@@ -487,6 +562,18 @@ class TermStore:
 
             return kernel_n
         pointwise = self._pointwise
+        # a list a primitive of the user's builds is checked against the bound once built
+        # (its cost is the primitive's own); the built-in ones have kernels
+        check_list = kind == "prim" and p.payload.needs_list_check()
+        max_len = self.limits.max_list_len
+
+        def settled(out: tuple[Any, ...]) -> tuple[Any, ...]:
+            """``out`` (computed with no error) with its bounds checked."""
+            if check_int and out and (max(out) > m or min(out) < -m):
+                return tuple(ERR if not -m <= v <= m else v for v in out)
+            if check_list and out and max(map(len, out)) > max_len:
+                return tuple(ERR if len(v) > max_len else v for v in out)
+            return out
 
         if len(p.args) == 1:
 
@@ -498,10 +585,8 @@ class TermStore:
                     except Exception:
                         pass
                     else:
-                        if check_int and out and (max(out) > m or min(out) < -m):
-                            return tuple(ERR if not -m <= v <= m else v for v in out)
-                        return out
-                return pointwise(impl, [vec[a]], check_int)  # type: ignore[list-item]
+                        return settled(out) if check_int or check_list else out
+                return pointwise(impl, [vec[a]], check_int, check_list)  # type: ignore[list-item]
 
             return apply1
         if len(p.args) == 2:
@@ -514,10 +599,8 @@ class TermStore:
                     except Exception:
                         pass
                     else:
-                        if check_int and out and (max(out) > m or min(out) < -m):
-                            return tuple(ERR if not -m <= v <= m else v for v in out)
-                        return out
-                return pointwise(impl, [vec[a], vec[b]], check_int)  # type: ignore[list-item]
+                        return settled(out) if check_int or check_list else out
+                return pointwise(impl, [vec[a], vec[b]], check_int, check_list)  # type: ignore[list-item]
 
             return apply2
 
@@ -529,18 +612,21 @@ class TermStore:
                 except Exception:
                     pass
                 else:
-                    if check_int and out and (max(out) > m or min(out) < -m):
-                        return tuple(ERR if not -m <= v <= m else v for v in out)
-                    return out
-            return pointwise(impl, vecs, check_int)  # type: ignore[arg-type]
+                    return settled(out) if check_int or check_list else out
+            return pointwise(impl, vecs, check_int, check_list)  # type: ignore[arg-type]
 
         return apply_n
 
     def _pointwise(
-        self, impl: Callable[..., Any], vecs: list[tuple[Any, ...]], check_int: bool
+        self,
+        impl: Callable[..., Any],
+        vecs: list[tuple[Any, ...]],
+        check_int: bool,
+        check_list: bool = False,
     ) -> tuple[Any, ...]:
         out = []
         m = self.limits.max_int
+        max_len = self.limits.max_list_len
         for args in zip(*vecs, strict=True):
             if ERR in args:
                 out.append(ERR)
@@ -550,7 +636,9 @@ class TermStore:
             except Exception:
                 out.append(ERR)
                 continue
-            out.append(ERR if check_int and not -m <= v <= m else v)
+            if (check_int and not -m <= v <= m) or (check_list and len(v) > max_len):
+                v = ERR
+            out.append(v)
         return tuple(out)
 
     def _apply_higher_order(
