@@ -81,6 +81,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "results" / "enumerate.json"
 
 ENUMERATORS = ("bottom_up", "heap")
+_ENUMERATOR = {"bottom_up": synth.bottom_up, "heap": synth.heap}
 SIGNATURES = ("(list[int]) -> list[int]", "(list[int]) -> int")
 N_EXAMPLES = 5
 
@@ -145,7 +146,9 @@ def run_throughput(
     """One search of ``seconds`` on the unsolvable spec of ``signature``."""
     spec = unsolvable_spec(signature)
     gc.collect()
-    result = synth.synthesize(spec, enumerator=enumerator, budget=synth.Budget(seconds=seconds))
+    result = synth.synthesize(
+        spec, enumerator=_ENUMERATOR[enumerator](), budget=synth.Budget(seconds=seconds)
+    )
     grammar_s = setup["grammar"]
     searching = max(result.seconds - grammar_s, 1e-9)
     return {
@@ -200,7 +203,7 @@ def loops_and_the_rest(by_production: dict[str, dict[str, float]]) -> dict[str, 
 def run_task(task: ListTask, enumerator: str, seconds: float) -> dict[str, Any]:
     gc.collect()
     result = synth.synthesize(
-        task.spec(), enumerator=enumerator, budget=synth.Budget(seconds=seconds)
+        task.spec(), enumerator=_ENUMERATOR[enumerator](), budget=synth.Budget(seconds=seconds)
     )
     return {
         "name": task.name,

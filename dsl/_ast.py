@@ -97,7 +97,10 @@ class Definition:
     """``def name(params) -> ret = body``.
 
     A definition taken from a module (``module["sort"]``) remembers that module, so it can
-    call the module's other definitions, and can be called like a Python function.
+    call the module's other definitions, and can be called like a Python function. A
+    definition that a search returns remembers the library it was found in (``library``),
+    so that it runs, compiles and exports with that library unless told otherwise; neither
+    takes part in comparisons.
     """
 
     name: str
@@ -106,6 +109,7 @@ class Definition:
     body: Expr
     loc: Loc | None = field(default=None, compare=False, repr=False)
     module: Module | None = field(default=None, compare=False, repr=False, hash=False)
+    library: Library | None = field(default=None, compare=False, repr=False, hash=False)
 
     @property
     def signature(self) -> TFun:

@@ -61,7 +61,7 @@ def to_python(definition: Definition, *, library: Library | None = None) -> str:
     if library is None:
         from dsl._primitives import CORE
 
-        library = CORE
+        library = definition.library or CORE
     module = definition.module or Module((definition,))
     from dsl._typecheck import typecheck
 

@@ -190,7 +190,8 @@ def compile_definition(
     Args:
         definition: what to compile; it may call the definitions of ``module`` (default: the
             module it was taken from, else itself alone) and of the library.
-        library: primitives and library definitions (default ``dsl.CORE``).
+        library: primitives and library definitions (default: the definition's own
+            ``library``, else ``dsl.CORE``).
         limits: default resource bounds of each run.
 
     Raises:
@@ -206,7 +207,7 @@ def compile_definition(
     if library is None:
         from dsl._primitives import CORE
 
-        library = CORE
+        library = definition.library or CORE
     if module is None:
         module = definition.module or Module((definition,))
     bare = Definition(definition.name, definition.params, definition.ret, definition.body)
@@ -232,7 +233,8 @@ def evaluate(
     Args:
         definition: e.g. ``module["sort"]``; it may call the other definitions of its module.
         args: one value per parameter.
-        library: primitives and library definitions (default ``dsl.CORE``).
+        library: primitives and library definitions (default: the definition's own
+            ``library``, else ``dsl.CORE``).
         fuel: work budget (ignored when ``limits`` is given).
         limits: every resource bound at once.
 

@@ -10,6 +10,17 @@ Example:
 
 from synth import strategies, testing
 from synth._bottom_up import BottomUp, costs_from_pcfg
+from synth._config import (
+    BottomUpEnumerator,
+    ConfigError,
+    Enumerator,
+    HeapEnumerator,
+    SearchSpace,
+    SynthesisConfig,
+    Verification,
+    bottom_up,
+    heap,
+)
 from synth._express import to_expr
 from synth._grammar import (
     DEFAULT_CONSTANTS,
@@ -26,7 +37,7 @@ from synth._heap import HeapSearch
 from synth._kernels import ERR
 from synth._spec import Budget, Example, Property, Spec, SpecError
 from synth._synthesize import Enumerated, SynthesisResult, enumerate, synthesize
-from synth._terms import SearchLimits, TermStore
+from synth._terms import Bounds, SearchLimits, TermStore
 from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
 
 __all__ = [
@@ -35,26 +46,36 @@ __all__ = [
     "PCFG",
     "START",
     "BottomUp",
+    "BottomUpEnumerator",
+    "Bounds",
     "Budget",
+    "ConfigError",
     "Context",
     "Counterexample",
     "Enumerated",
+    "Enumerator",
     "Example",
     "Grammar",
     "Guide",
+    "HeapEnumerator",
     "HeapSearch",
     "NonTerminal",
     "Production",
     "Property",
     "Rule",
     "SearchLimits",
+    "SearchSpace",
     "Spec",
     "SpecError",
+    "SynthesisConfig",
     "SynthesisResult",
     "TermStore",
+    "Verification",
     "VerificationReport",
+    "bottom_up",
     "costs_from_pcfg",
     "enumerate",
+    "heap",
     "sample_inputs",
     "strategies",
     "synthesize",

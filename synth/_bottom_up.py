@@ -111,14 +111,17 @@ def _must_vary(prod: Production) -> tuple[int, ...]:
 
 _LiftBatch = tuple[int, Callable[[Any], tuple[Any, ...]], list[int], bool]
 _CHUNK = 256
+_SLICE = 0.005
+"""Seconds of work between two readings of the clock, at most (about): with a primitive
+that is slow or builds large values, the clock is read after fewer candidates, so that a
+search stops within its budget whatever its primitives cost."""
 
 
-def _chunks(row: list[int]) -> Iterator[list[int]] | tuple[list[int], ...]:
-    """``row`` in pieces of at most :data:`_CHUNK` (counted as candidates one piece at a
-    time)."""
-    if len(row) <= _CHUNK:
+def _chunks(row: list[int], size: int) -> Iterator[list[int]] | tuple[list[int], ...]:
+    """``row`` in pieces of at most ``size`` (counted as candidates one piece at a time)."""
+    if len(row) <= size:
         return (row,)
-    return (row[i : i + _CHUNK] for i in range(0, len(row), _CHUNK))
+    return (row[i : i + size] for i in range(0, len(row), size))
 
 
 def _projection(owners: list[int]) -> Callable[[Any], tuple[Any, ...]]:
@@ -221,21 +224,16 @@ class BottomUp:
         self._resume: dict[tuple[Kind, int], list[int]] = {}
         self._varies: dict[int, bool] = {}
         self.candidates = 0
+        self.chunk = _CHUNK  # candidates between two readings of the clock (see _tick)
+        self._checked_at = 0
+        self._checked_time = time.perf_counter()
+        self._next_check = _CHUNK
         self.lifted = 0  # of the candidates, closed programs lifted into lambda bodies
         self.kept = 0
         self.cost = 0
         # production name -> [candidates, seconds] spent on its applications (lifting
         # and lambdas are not counted: they are cheap)
         self.by_production: dict[str, list[float]] = {}
-
-    def _out_of_budget(self) -> bool:
-        if time.perf_counter() >= self.deadline:
-            self.stopped = "time"
-            return True
-        if self.candidates >= self.max_candidates:
-            self.stopped = "programs"
-            return True
-        return False
 
     def _min_costs(self) -> dict[Kind, float]:
         """The cheapest program of each kind (a lower bound: closed leaves under lambdas and
@@ -408,7 +406,7 @@ class BottomUp:
                         for a in self.bank.get(rule.children[0], {}).get(rest, ())
                         if depth[a] <= max_kid_depth and (not need_var or mask[a])
                     ]
-                    for part in _chunks(level):
+                    for part in _chunks(level, self.chunk):
                         self._tick(len(part))
                         for a in part:
                             kids = (a,)
@@ -437,7 +435,7 @@ class BottomUp:
                             row = level_b if not need_var or mask[a] else open_b
                             if same:  # ids grow with creation, and the levels keep that order
                                 row = row[bisect.bisect_left(row, a) :]
-                            for part in _chunks(row):
+                            for part in _chunks(row, self.chunk):
                                 self._tick(len(part))
                                 for b in part:
                                     kids = (a, b)
@@ -457,7 +455,7 @@ class BottomUp:
                             open_prefix = not need_var or any(mask[k] for k in prefix)
                             # a loop's lambda comes last: its other columns are read once per row
                             apply_row = apply if loop_row is None else loop_row(prefix)
-                            for part in _chunks(final if open_prefix else final_open):
+                            for part in _chunks(final if open_prefix else final_open, self.chunk):
                                 self._tick(len(part))
                                 for c in part:
                                     kids = (*prefix, c)
@@ -485,15 +483,29 @@ class BottomUp:
 
     def _tick(self, n: int) -> None:
         """Count ``n`` candidates about to be evaluated; stop when the budget is spent (the
-        program budget is never exceeded; the clock is read every 256 candidates)."""
-        before = self.candidates
-        after = before + n
+        program budget is never exceeded; the clock is read every :attr:`chunk` candidates,
+        fewer when candidates are slow)."""
+        after = self.candidates + n
         if after > self.max_candidates:
             self.stopped = "programs"
             raise BudgetExhausted
         self.candidates = after
-        if (before >> 8) != (after >> 8) and self._out_of_budget():
+        if after >= self._next_check:
+            self._read_clock()
+
+    def _read_clock(self) -> None:
+        """Stop at the deadline; otherwise set how many candidates to count before the next
+        reading, from how long the ones since the last reading took."""
+        now = time.perf_counter()
+        if now >= self.deadline:
+            self.stopped = "time"
             raise BudgetExhausted
+        done = self.candidates - self._checked_at
+        took = now - self._checked_time
+        self.chunk = _CHUNK if took * _CHUNK <= _SLICE * done else max(1, int(_SLICE * done / took))
+        self._checked_at = self.candidates
+        self._checked_time = now
+        self._next_check = self.candidates + self.chunk
 
     def _offer(
         self,

@@ -6,16 +6,18 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import dsl
 from synth._bottom_up import BottomUp
 from synth._express import to_expr
 from synth._grammar import PCFG, Grammar
-from synth._heap import HeapSearch
 from synth._kernels import ERR
 from synth._spec import Example, Spec
 from synth._terms import BudgetExhausted, SearchLimits, TermStore
+
+if TYPE_CHECKING:
+    from synth._config import Enumerator
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,7 @@ def definition(name: str, grammar: Grammar, body: dsl.Expr) -> dsl.Definition:
     params = tuple(
         dsl.Param(n, t) for n, t in zip(grammar.param_names, grammar.signature.params, strict=True)
     )
-    return dsl.Definition(name, params, grammar.signature.ret, body)
+    return dsl.Definition(name, params, grammar.signature.ret, body, library=grammar.library)
 
 
 def search(
@@ -44,18 +46,18 @@ def search(
     pcfg: PCFG,
     *,
     library: dsl.Library,
-    enumerator: Literal["bottom_up", "heap"],
+    enumerator: Enumerator,
+    limits: SearchLimits,
     examples: Sequence[Example],
     inputs: Sequence[tuple[Any, ...]] = (),
     deadline: float,
     max_programs: float = math.inf,
-    prune: bool = True,
 ) -> SearchOutcome:
     """Enumerate until a program fits ``examples`` and, on ``inputs`` (no outputs known),
     satisfies the spec's properties; every answer is re-run by the interpreter."""
     grammar = pcfg.grammar
     points = [e.args for e in examples] + [tuple(a) for a in inputs]
-    store = TermStore(points, [e.output for e in examples], limits=SearchLimits())
+    store = TermStore(points, [e.output for e in examples], limits=limits)
     store.deadline = deadline
     n_examples = len(examples)
     target = tuple(e.output for e in examples)
@@ -63,18 +65,14 @@ def search(
     explored = 0
     stop = "exhausted"
     found: tuple[int, float | None, int | None] | None = None
-    engine: BottomUp | HeapSearch
-    if enumerator == "bottom_up":
-        engine = BottomUp(
-            pcfg,
-            store,
-            deadline=deadline,
-            max_candidates=None if max_programs == math.inf else int(max_programs),
-            target=target if not inputs else None,
-            prune=prune,
-        )
-    else:
-        engine = HeapSearch(pcfg, store)
+    engine = enumerator.start(
+        pcfg,
+        store,
+        deadline=deadline,
+        max_candidates=max_programs,
+        target=target if not inputs else None,
+    )
+    heap_order = enumerator.name == "heap"
 
     def body(tid: int) -> dsl.Expr:
         return to_expr(store, tid, grammar.param_names, self_name=spec.name)
@@ -97,15 +95,15 @@ def search(
             else:
                 fits = False
             if fits:
-                lp = score if enumerator == "heap" else None
-                cost = int(score) if enumerator == "bottom_up" else None
+                lp = score if heap_order else None
+                cost = None if heap_order else int(score)
                 found = (tid, lp, cost)
                 stop = "solved"
                 break
             if explored >= max_programs:
                 stop = "programs"
                 break
-            if not explored & 15 and clock() >= deadline:  # every 16: well within 50 ms
+            if clock() >= deadline:  # each program: one may be slow (a primitive's own cost)
                 stop = "time"
                 break
         else:

@@ -6,15 +6,22 @@ import functools
 import gc
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import dsl
-from synth._bottom_up import BottomUp
+from synth._config import (
+    ConfigError,
+    Enumerator,
+    SearchSpace,
+    SynthesisConfig,
+    Verification,
+    bottom_up,
+    heap,
+)
 from synth._express import to_expr
-from synth._grammar import BUILD_DEADLINE, DEFAULT_CONSTANTS, PCFG, Grammar, Guide
-from synth._heap import HeapSearch
+from synth._grammar import BUILD_DEADLINE, PCFG, Grammar, Guide
 from synth._search import definition, search
 from synth._spec import Budget, Example, Spec, SpecError
 from synth._terms import BudgetExhausted, TermStore
@@ -23,10 +30,6 @@ from synth._verify import verify as verify_program
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-Enumerator = Literal["auto", "bottom_up", "heap"]
-
-_ENUMERATORS = ("auto", "bottom_up", "heap")
 
 DEFAULT_BUDGET = Budget(seconds=10)
 """Ten seconds, any number of programs."""
@@ -56,6 +59,11 @@ class SynthesisResult:
         counterexamples: what verification found wrong, in order; each was added to the
             examples (or, for a spec with properties only, to the inputs) for the next round.
         verification: the report on the program returned, when ``verify=True``.
+        config: what the search ran with (:class:`SynthesisConfig`, resolved: the
+            enumerator chosen, the constants used); with ``library`` and ``budget``,
+            enough to run it again.
+        library: the library the program was found in (the program runs with it).
+        budget: the budget the search had.
     """
 
     spec: Spec
@@ -72,6 +80,9 @@ class SynthesisResult:
     rounds: int = 1
     counterexamples: tuple[Counterexample, ...] = ()
     verification: VerificationReport | None = None
+    config: SynthesisConfig = field(default_factory=SynthesisConfig)
+    library: dsl.Library = dsl.CORE
+    budget: Budget = field(default_factory=lambda: DEFAULT_BUDGET)
 
     @property
     def programs_per_second(self) -> float:
@@ -104,7 +115,7 @@ def enumerate(
     pcfg: PCFG,
     *,
     spec: Spec | None = None,
-    enumerator: Literal["heap", "bottom_up"] = "heap",
+    enumerator: Enumerator | None = None,
     name: str = "f",
 ) -> Iterator[Enumerated]:
     """The programs of ``pcfg`` one at a time.
@@ -112,8 +123,9 @@ def enumerate(
     Args:
         pcfg: the weighted search space (``grammar.uniform()`` or a guide's).
         spec: examples for bottom-up search (it keeps one program per behaviour on them).
-        enumerator: ``"heap"``: every program, exact non-increasing probability, no
-            duplicates. ``"bottom_up"``: by increasing cost, one per behaviour.
+        enumerator: ``synth.heap()`` (the default): every program, exact non-increasing
+            probability, no duplicates; ``synth.bottom_up(...)``: by increasing cost, one
+            per behaviour.
         name: name of the yielded definitions.
 
     Example:
@@ -123,20 +135,24 @@ def enumerate(
         >>> dsl.pretty(first.program.body)
         '0'
     """
+    enumerator = enumerator if enumerator is not None else heap()
+    if not hasattr(enumerator, "start"):
+        raise TypeError(
+            f"enumerator must be made by synth.heap() or synth.bottom_up(...), got {enumerator!r}"
+        )
     grammar = pcfg.grammar
+    if enumerator.name == "bottom_up" and (spec is None or not spec.examples):
+        raise ValueError("bottom-up enumeration needs a spec with examples")
     store = _store_for(spec)
-    if enumerator == "heap":
-        for tid, lp in HeapSearch(pcfg, store):
-            body = to_expr(store, tid, grammar.param_names, self_name=name)
-            yield Enumerated(definition(name, grammar, body), lp, None)
-    elif enumerator == "bottom_up":
-        if spec is None:
-            raise ValueError("bottom-up enumeration needs a spec with examples")
-        for tid, cost in BottomUp(pcfg, store):
-            body = to_expr(store, tid, grammar.param_names, self_name=name)
-            yield Enumerated(definition(name, grammar, body), None, cost)
-    else:
-        raise ValueError(f"enumerator must be 'heap' or 'bottom_up', got {enumerator!r}")
+    engine = enumerator.start(pcfg, store, deadline=math.inf, max_candidates=math.inf, target=None)
+    heap_order = enumerator.name == "heap"
+    for tid, score in engine:
+        body = to_expr(store, tid, grammar.param_names, self_name=name)
+        program = definition(name, grammar, body)
+        if heap_order:
+            yield Enumerated(program, score, None)
+        else:
+            yield Enumerated(program, None, int(score))
 
 
 def _without_cyclic_gc(func: Callable[P, R]) -> Callable[P, R]:
@@ -164,70 +180,76 @@ def synthesize(
     library: dsl.Library = dsl.CORE,
     guide: Guide | None = None,
     budget: Budget = DEFAULT_BUDGET,
-    enumerator: Enumerator = "auto",
-    max_depth: int = 6,
-    constants: Iterable[Any] = DEFAULT_CONSTANTS,
-    allow_recursion: bool = False,
-    exclude: Iterable[str] = (),
-    verify: bool = False,
-    verify_examples: int = 500,
-    verify_max_len: int = 50,
+    space: SearchSpace | None = None,
+    enumerator: Enumerator | None = None,
+    verify: bool | Verification = False,
     seed: int = 0,
-    prune: bool = True,
 ) -> SynthesisResult:
     """Find the most likely (or cheapest) program that fits ``spec``.
 
-    With ``verify=True`` this is counterexample-guided synthesis (CEGIS): a program that
-    fits the examples is checked by :func:`synth.verify` on generated inputs; a
-    counterexample joins the examples (its output from the reference), and the search runs
-    again, until a program passes verification or the budget ends. Each new round searches
-    afresh, since observational equivalence must see the new example (programs that failed
-    before fail again at once).
+    With ``verify`` this is counterexample-guided synthesis (CEGIS): a program that fits
+    the examples is checked by :func:`synth.verify` on generated inputs; a counterexample
+    joins the examples (its output from the reference), and the search runs again, until a
+    program passes verification or the budget ends. Each new round searches afresh, since
+    observational equivalence must see the new example (programs that failed before fail
+    again at once).
 
     Args:
         spec: signature plus examples, and/or a reference, and/or properties. A spec with no
             examples gets ``6`` sampled inputs: with a reference they become examples; with
             properties only, candidates must satisfy the properties on them.
-        library: primitives and definitions the program may use.
+        library: primitives and definitions the program may use (and its constants).
         guide: gives task-specific weights; None searches the uniform (unguided) PCFG.
-        budget: seconds and/or programs, for all rounds together.
-        enumerator: ``"bottom_up"`` (by cost, with observational equivalence: the default),
-            ``"heap"`` (exact probability order), or ``"auto"`` (heap when recursive).
-        max_depth: deepest program.
-        constants: literals the program may use.
-        allow_recursion: let the program call itself (heap search; fuel bounds each run).
-        exclude: names of library entries to leave out.
-        verify: check each answer on generated inputs and learn from counterexamples.
-        verify_examples: inputs per verification.
-        verify_max_len: longest generated list in verification.
+        budget: seconds and/or programs, for all rounds together; the search stops within
+            10% or 50 ms of its seconds, whichever is larger, verification included.
+        space: the programs considered (:class:`SearchSpace`: depth, constants, recursion,
+            exclusions, value limits); None: the defaults.
+        enumerator: ``synth.bottom_up(...)`` or ``synth.heap()``; None: bottom-up search,
+            or heap search when ``space.allow_recursion``.
+        verify: True: CEGIS with the default :class:`Verification`; or the settings.
         seed: makes sampling and verification reproducible.
-        prune: let bottom-up search skip degenerate loops (see :class:`BottomUp`); False
-            makes it complete relative to heap search, and slower.
 
     Returns:
-        A :class:`SynthesisResult`. A candidate that fails at run time on an example does
-        not fit it; it never stops the search. Every program returned has been run by the
-        interpreter on every example.
+        A :class:`SynthesisResult`, which records the config it ran with. A candidate that
+        fails at run time on an example does not fit it; it never stops the search. Every
+        program returned has been run by the interpreter on every example, and runs with
+        ``library`` as it is returned (``result.program(xs)``).
 
     Raises:
         SpecError: nothing to search for (no examples, reference or properties), ``verify``
             without a reference or properties, or a program name that is a library name.
+        ConfigError: bottom-up search asked for a recursive program.
 
     Example:
         >>> spec = Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4])])
         >>> synthesize(spec).program.body
         Call(func='reverse', args=(Var(name='xs'),))
     """
-    if enumerator not in _ENUMERATORS:
-        raise ValueError(f"enumerator must be one of {_ENUMERATORS}, got {enumerator!r}")
+    space = space if space is not None else SearchSpace()
+    if not isinstance(space, SearchSpace):
+        raise TypeError(f"space must be a synth.SearchSpace, got {space!r}")
     if not isinstance(budget, Budget):
         raise TypeError(f"budget must be a synth.Budget, got {budget!r}")
+    if enumerator is None:
+        enumerator = heap() if space.allow_recursion else bottom_up()
+    elif not hasattr(enumerator, "start") or not hasattr(enumerator, "name"):
+        raise TypeError(
+            f"enumerator must be made by synth.bottom_up(...) or synth.heap(), got {enumerator!r}"
+        )
+    if space.allow_recursion and enumerator.name == "bottom_up":
+        raise ConfigError(
+            "bottom-up search cannot evaluate recursive calls: use enumerator=synth.heap() "
+            "with SearchSpace(allow_recursion=True)"
+        )
+    checking = Verification() if verify is True else (verify or None)
+    if checking is not None and not isinstance(checking, Verification):
+        raise TypeError(f"verify must be a bool or a synth.Verification, got {verify!r}")
     checkable = spec.reference is not None or bool(spec.properties)
     if not spec.examples and not checkable:
         raise SpecError(
             "nothing to synthesise from: give the spec examples, a reference or properties"
         )
-    if verify and not checkable:
+    if checking is not None and not checkable:
         raise SpecError("verify=True needs a spec with a reference or properties")
     if spec.name in library:
         raise SpecError(
@@ -240,6 +262,7 @@ def synthesize(
             f"parameter name(s) {clashes} are also in library {library.name!r} and would "
             "hide them; choose other names (Spec(..., param_names=...))"
         )
+    config = SynthesisConfig(space, enumerator, checking, seed).resolved(library, enumerator)
     began = time.perf_counter()
     deadline = began + budget.seconds
     token = BUILD_DEADLINE.set(deadline)
@@ -247,14 +270,14 @@ def synthesize(
         grammar = Grammar.from_library(
             library,
             spec.signature,
-            max_depth=max_depth,
-            constants=constants,
-            allow_recursion=allow_recursion,
+            max_depth=space.max_depth,
+            constants=space.constants_for(library),
+            allow_recursion=space.allow_recursion,
             param_names=spec.param_names,
-            exclude=exclude,
+            exclude=space.exclude,
         )
     except BudgetExhausted:
-        return _timed_out(spec, began, enumerator)
+        return _timed_out(spec, began, config, library, budget)
     finally:
         BUILD_DEADLINE.reset(token)
     pcfg = guide.weights(spec, grammar) if guide is not None else grammar.uniform()
@@ -263,9 +286,6 @@ def synthesize(
             "the guide returned a PCFG over another grammar; weight the grammar it was given "
             "(PCFG.from_weights(grammar, ...))"
         )
-    chosen: Literal["bottom_up", "heap"] = (
-        ("heap" if allow_recursion else "bottom_up") if enumerator == "auto" else enumerator
-    )
     examples: list[Example] = list(spec.examples)
     inputs: list[tuple[Any, ...]] = []
     if not examples:
@@ -286,26 +306,29 @@ def synthesize(
             spec,
             pcfg,
             library=library,
-            enumerator=chosen,
+            enumerator=enumerator,
+            limits=space.limits,
             examples=examples,
             inputs=inputs,
             deadline=deadline,
             max_programs=max_programs - explored,
-            prune=prune,
         )
         explored += outcome.programs_explored
         candidates += outcome.candidates
         _add_stats(stats, outcome.stats)
         report = None
-        if outcome.program is not None and verify:
+        if outcome.program is not None and checking is not None:
             report = verify_program(
                 outcome.program,
                 spec,
                 library=library,
-                max_examples=verify_examples,
-                max_len=verify_max_len,
+                max_examples=checking.max_examples,
+                max_len=checking.max_len,
+                value_range=checking.value_range,
                 seed=seed,
+                deadline=deadline,
             )
+            _add_stats(stats, {"verification_outside_domain": report.outside_domain})
             if not report.passed and time.perf_counter() < deadline and explored < max_programs:
                 cex = report.counterexample
                 assert cex is not None
@@ -329,7 +352,7 @@ def synthesize(
         programs_explored=explored,
         candidates=candidates,
         seconds=time.perf_counter() - began,
-        enumerator=chosen,
+        enumerator=enumerator.name,
         stop_reason=stop,
         log_probability=outcome.log_probability if solved else None,
         cost=outcome.cost if solved else None,
@@ -337,11 +360,17 @@ def synthesize(
         rounds=rounds,
         counterexamples=tuple(counterexamples),
         verification=report,
+        config=config,
+        library=library,
+        budget=budget,
     )
 
 
-def _timed_out(spec: Spec, began: float, enumerator: str) -> SynthesisResult:
+def _timed_out(
+    spec: Spec, began: float, config: SynthesisConfig, library: dsl.Library, budget: Budget
+) -> SynthesisResult:
     """The result of a search whose time ran out before it could start."""
+    assert config.enumerator is not None
     return SynthesisResult(
         spec=spec,
         program=None,
@@ -349,9 +378,12 @@ def _timed_out(spec: Spec, began: float, enumerator: str) -> SynthesisResult:
         programs_explored=0,
         candidates=0,
         seconds=time.perf_counter() - began,
-        enumerator="bottom_up" if enumerator == "auto" else enumerator,
+        enumerator=config.enumerator.name,
         stop_reason="time",
         rounds=0,
+        config=config,
+        library=library,
+        budget=budget,
     )
 
 

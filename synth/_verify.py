@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import random
 import time
 from collections.abc import Callable
@@ -65,6 +66,12 @@ class VerificationReport:
         counterexample: the minimal failing input, or None.
         error: the ``EvalError`` of the counterexample, if the program raised one.
         seconds: time taken.
+        outside_domain: generated inputs skipped as outside the spec's domain: the
+            precondition rejects them, the reference fails on them, or the reference's
+            output is not a value of the language (an int beyond the interpreter's bound,
+            a list longer than its bound), so that no program could meet it.
+        finished: False when the deadline stopped verification before ``max_examples``
+            inputs were tried (``passed`` then speaks for the inputs tried).
     """
 
     passed: bool
@@ -72,10 +79,13 @@ class VerificationReport:
     counterexample: Counterexample | None = None
     error: dsl.EvalError | None = None
     seconds: float = 0.0
+    outside_domain: int = 0
+    finished: bool = True
 
     def __str__(self) -> str:
         if self.passed:
-            return f"passed {self.examples_tried} generated inputs in {self.seconds:.2f}s"
+            cut = "" if self.finished else " (stopped by the deadline)"
+            return f"passed {self.examples_tried} generated inputs in {self.seconds:.2f}s{cut}"
         return f"failed after {self.examples_tried} inputs: {self.counterexample}"
 
 
@@ -83,23 +93,47 @@ class _OutsideDomain(Exception):
     pass
 
 
+class _PastDeadline(Exception):
+    pass
+
+
 class _Judge:
     """Decides, for one input, whether the program meets the spec there."""
 
     def __init__(
-        self, program: dsl.Definition, spec: Spec, library: dsl.Library, limits: dsl.Limits
+        self,
+        program: dsl.Definition,
+        spec: Spec,
+        library: dsl.Library,
+        limits: dsl.Limits,
+        deadline: float = math.inf,
     ) -> None:
         if spec.reference is None and not spec.properties:
             raise SpecError("nothing to verify against: give the spec a reference or properties")
         self.spec = spec
         self.compiled = dsl.compile_definition(program, library=library, limits=limits)
+        self.limits = limits
+        self.deadline = deadline
         self.tried = 0
+        self.outside = 0
+        self.latest_failure: Counterexample | None = None
 
     def judge(self, args: tuple[Any, ...]) -> Counterexample | None:
         """None when the program is right on ``args`` (or ``args`` is outside the domain)."""
+        cex = self._judge(args)
+        if cex is not None:
+            self.latest_failure = cex
+        return cex
+
+    def _judge(self, args: tuple[Any, ...]) -> Counterexample | None:
+        if time.perf_counter() > self.deadline:
+            raise _PastDeadline
         try:
             expected = _expected(self.spec, args)
+            if expected is not None and not _representable(expected, self.limits):
+                raise _OutsideDomain
         except _OutsideDomain:
+            self.outside += 1
             return None
         self.tried += 1
         try:
@@ -224,6 +258,17 @@ def _expected(spec: Spec, args: tuple[Any, ...]) -> Any:
         raise _OutsideDomain from err
 
 
+def _representable(value: Any, limits: dsl.Limits) -> bool:
+    """Whether ``value`` is a value the interpreter can make under ``limits``."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -limits.max_int <= value <= limits.max_int
+    if isinstance(value, list | tuple):
+        return len(value) <= limits.max_list_len and all(_representable(v, limits) for v in value)
+    return True
+
+
 def _same(output: Any, expected: Any) -> bool:
     """Equal as values of the language (``True`` is not ``1``; tuples and lists agree)."""
     if isinstance(output, bool) or isinstance(expected, bool):
@@ -246,6 +291,7 @@ def verify(
     seed: int = 0,
     limits: dsl.Limits = DEFAULT_VERIFY_LIMITS,
     database: hypothesis.database.ExampleDatabase | None = None,
+    deadline: float | None = None,
 ) -> VerificationReport:
     """Check ``program`` against the spec's reference and/or properties on generated inputs.
 
@@ -265,6 +311,8 @@ def verify(
         seed: makes the run reproducible.
         limits: the interpreter's bounds for each run.
         database: a Hypothesis example database to replay and save failures, if wanted.
+        deadline: a ``time.perf_counter()`` time at which to stop, if any: the report
+            then says ``finished=False`` (CEGIS passes its search's deadline).
 
     Returns:
         A :class:`VerificationReport`.
@@ -282,7 +330,7 @@ def verify(
     if max_examples < 1:
         raise ValueError(f"max_examples must be >= 1, got {max_examples}")
     began = time.perf_counter()
-    judge = _Judge(program, spec, library, limits)
+    judge = _Judge(program, spec, library, limits, math.inf if deadline is None else deadline)
     lo, hi = value_range
     strategy = strategies.for_signature(spec.signature, max_len=max_len, min_value=lo, max_value=hi)
     config = settings(
@@ -295,13 +343,25 @@ def verify(
         report_multiple_bugs=False,
     )
     fails: Callable[[tuple[Any, ...]], bool] = lambda args: judge.judge(args) is not None  # noqa: E731
+
+    def report(cex: Counterexample | None, finished: bool = True) -> VerificationReport:
+        return VerificationReport(
+            cex is None,
+            judge.tried,
+            cex,
+            cex.error if cex is not None else None,
+            time.perf_counter() - began,
+            judge.outside,
+            finished,
+        )
+
     try:
         minimal = hypothesis.find(strategy, fails, settings=config, random=random.Random(seed))
+        minimal = _polish(minimal, fails)
+        cex = judge.judge(minimal)
     except hypothesis.errors.NoSuchExample:
-        return VerificationReport(True, judge.tried, seconds=time.perf_counter() - began)
-    minimal = _polish(minimal, fails)
-    cex = judge.judge(minimal)
+        return report(None)
+    except _PastDeadline:  # the failing input judged last is the smallest found so far
+        return report(judge.latest_failure, finished=False)
     assert cex is not None, "the shrunk input passes"
-    return VerificationReport(
-        False, judge.tried, cex, cex.error, seconds=time.perf_counter() - began
-    )
+    return report(cex)

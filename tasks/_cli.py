@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 an error in the program (parse, type or run), 2 a usage
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,27 +149,37 @@ def synth(
     library: LibraryOption = "core",
     seconds: Annotated[float, typer.Option(min=0.01, help="Time budget.")] = 10.0,
     enumerator: Annotated[
-        str, typer.Option(help="bottom_up (default), heap, or auto.")
-    ] = "bottom_up",
+        str | None,
+        typer.Option(help="bottom_up or heap (default: the config's, else bottom_up)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="A TOML file of search options (synth.SynthesisConfig)."),
+    ] = None,
     name: Annotated[str, typer.Option(help="Name of the synthesised definition.")] = "f",
 ) -> None:
     """Synthesise a program from input/output EXAMPLES and print it."""
-    from synth import Budget, Spec, SpecError, synthesize
+    from synth import Budget, ConfigError, Spec, SpecError, SynthesisConfig, synthesize
+    from synth._config import enumerator_from_name
 
     lib = _library(library)
     pairs = [_parse_example(e, i + 1) for i, e in enumerate(examples)]
-    if enumerator not in ("bottom_up", "heap", "auto"):
-        _err.print(f"error: unknown enumerator {enumerator!r}; choose bottom_up, heap or auto")
-        raise typer.Exit(2)
+    try:
+        options = SynthesisConfig.from_toml(config) if config is not None else SynthesisConfig()
+        if enumerator is not None:
+            options = dataclasses.replace(options, enumerator=enumerator_from_name(enumerator))
+    except ConfigError as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    except OSError as err:
+        _err.print(f"error: cannot read {str(config)!r}: {err.strerror or err}")
+        raise typer.Exit(2) from None
     try:
         spec = Spec.from_examples([(tuple(a), o) for a, o in pairs], name=name)
         result = synthesize(
-            spec,
-            library=lib,
-            budget=Budget(seconds=seconds),
-            enumerator=enumerator,  # type: ignore[arg-type]
+            spec, library=lib, budget=Budget(seconds=seconds), **options.options()
         )
-    except SpecError as err:
+    except (SpecError, ConfigError) as err:
         _err.print(f"error: {err}", markup=False)
         raise typer.Exit(2) from None
     _err.print(

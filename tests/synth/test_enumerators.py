@@ -158,7 +158,7 @@ def test_heap_search_runs_library_definitions_that_take_functions() -> None:
     # must not ask for them
     lib = dsl.CORE.extend(definitions="def twice(f: (int) -> int, x: int) -> int = f(f(x))")
     spec = Spec.from_examples([((1,), 3), ((2,), 4), ((5,), 7)])
-    result = synth.synthesize(spec, library=lib, enumerator="heap", budget=Budget(seconds=5))
+    result = synth.synthesize(spec, library=lib, enumerator=synth.heap(), budget=Budget(seconds=5))
     assert result.solved and result.program is not None
     assert [dsl.evaluate(result.program, [n]) for n in (0, 10)] == [2, 12]
 
@@ -261,7 +261,7 @@ def test_bottom_up_by_cost_one_program_per_behaviour(sig: dsl.TFun, data: st.Dat
     spec = Spec(sig, examples)
     programs = list(
         itertools.islice(
-            synth.enumerate(_grammar(sig).uniform(), spec=spec, enumerator="bottom_up"), 150
+            synth.enumerate(_grammar(sig).uniform(), spec=spec, enumerator=synth.bottom_up()), 150
         )
     )
     assert programs
@@ -283,10 +283,10 @@ def test_bottom_up_by_cost_one_program_per_behaviour(sig: dsl.TFun, data: st.Dat
 def test_bottom_up_enumeration_needs_examples() -> None:
     pcfg = _grammar(dsl.TFun((dsl.INT,), dsl.INT)).uniform()
     with pytest.raises(ValueError, match="spec"):
-        next(synth.enumerate(pcfg, enumerator="bottom_up"))
+        next(synth.enumerate(pcfg, enumerator=synth.bottom_up()))
     with pytest.raises(ValueError, match="examples"):
-        next(synth.enumerate(pcfg, spec=Spec("(int) -> int"), enumerator="bottom_up"))
-    with pytest.raises(ValueError, match="enumerator"):
+        next(synth.enumerate(pcfg, spec=Spec("(int) -> int"), enumerator=synth.bottom_up()))
+    with pytest.raises(TypeError, match="enumerator"):
         next(synth.enumerate(pcfg, enumerator="depth_first"))  # type: ignore[arg-type]
 
 
@@ -313,7 +313,10 @@ def test_heap_synthesis_is_complete(sig: dsl.TFun, k: int, data: st.DataObject) 
     inputs = data.draw(st.lists(_inputs(sig), min_size=3, max_size=4), label="inputs")
     spec = _spec_from_target(sig, k, inputs)
     result = synth.synthesize(
-        spec, enumerator="heap", max_depth=MAX_DEPTH, budget=Budget(seconds=20)
+        spec,
+        enumerator=synth.heap(),
+        budget=Budget(seconds=20),
+        space=synth.SearchSpace(max_depth=MAX_DEPTH),
     )
     assert result.solved, (dsl.pretty(_heap_programs(sig)[k].program), spec.examples, result)
     assert result.program is not None
@@ -337,7 +340,10 @@ def test_bottom_up_synthesis_is_complete(sig: dsl.TFun, k: int, data: st.DataObj
     # prune=False: the default's pruning of degenerate loops may miss programs that only a
     # degenerate loop expresses within the depth bound (see synth.BottomUp)
     result = synth.synthesize(
-        spec, enumerator="bottom_up", max_depth=MAX_DEPTH, budget=Budget(seconds=20), prune=False
+        spec,
+        enumerator=synth.bottom_up(prune=False),
+        budget=Budget(seconds=20),
+        space=synth.SearchSpace(max_depth=MAX_DEPTH),
     )
     assert result.solved, (dsl.pretty(_heap_programs(sig)[k].program), spec.examples, result)
     assert result.program is not None
@@ -366,10 +372,18 @@ def test_bottom_up_finds_lambdas_that_ignore_a_parameter(source: str, inputs: li
     # does. Without pruning, bottom-up search finds them too.
     target = dsl.parse(source)["f"]
     spec = Spec(target.signature, [((xs,), target(xs)) for xs in inputs])
-    heap = synth.synthesize(spec, enumerator="heap", max_depth=3, budget=Budget(seconds=10))
+    heap = synth.synthesize(
+        spec,
+        enumerator=synth.heap(),
+        budget=Budget(seconds=10),
+        space=synth.SearchSpace(max_depth=3),
+    )
     assert heap.solved
     bottom_up = synth.synthesize(
-        spec, enumerator="bottom_up", max_depth=3, budget=Budget(seconds=10), prune=False
+        spec,
+        enumerator=synth.bottom_up(prune=False),
+        budget=Budget(seconds=10),
+        space=synth.SearchSpace(max_depth=3),
     )
     assert bottom_up.solved, bottom_up
 
@@ -382,12 +396,15 @@ UNREACHABLE = Spec.from_examples(
 """No small program computes this constant."""
 
 
-@pytest.mark.parametrize("enumerator", ["heap", "bottom_up"])
-def test_time_budget_is_honoured(enumerator: str) -> None:
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up()])
+def test_time_budget_is_honoured(enumerator: synth.Enumerator) -> None:
     limit = 0.3
     began = time.perf_counter()
     result = synth.synthesize(
-        UNREACHABLE, enumerator=enumerator, max_depth=4, budget=Budget(seconds=limit)
+        UNREACHABLE,
+        enumerator=enumerator,
+        budget=Budget(seconds=limit),
+        space=synth.SearchSpace(max_depth=4),
     )
     wall = time.perf_counter() - began
     assert not result.solved
@@ -398,8 +415,8 @@ def test_time_budget_is_honoured(enumerator: str) -> None:
     assert wall <= allowed + 0.05
 
 
-@pytest.mark.parametrize("enumerator", ["heap", "bottom_up"])
-def test_small_time_budget_is_honoured_at_the_default_depth(enumerator: str) -> None:
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up()])
+def test_small_time_budget_is_honoured_at_the_default_depth(enumerator: synth.Enumerator) -> None:
     # Budget promises to stop "within 10% or 50 ms of the time limit, whichever is larger";
     # building the default depth-6 grammar (and the search's set-up) is part of the search.
     spec = Spec.from_examples(
@@ -415,16 +432,19 @@ def test_small_time_budget_is_honoured_at_the_default_depth(enumerator: str) -> 
     assert wall <= allowed, f"asked for {limit}s, took {wall:.3f}s"
 
 
-@pytest.mark.parametrize("enumerator", ["heap", "bottom_up"])
-def test_program_budget_is_honoured(enumerator: str) -> None:
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up()])
+def test_program_budget_is_honoured(enumerator: synth.Enumerator) -> None:
     n = 500
     result = synth.synthesize(
-        UNREACHABLE, enumerator=enumerator, max_depth=4, budget=Budget(programs=n)
+        UNREACHABLE,
+        enumerator=enumerator,
+        budget=Budget(programs=n),
+        space=synth.SearchSpace(max_depth=4),
     )
     assert not result.solved
     assert result.stop_reason in ("programs", "exhausted")
     assert 1 <= result.programs_explored <= n
-    if enumerator == "heap":
+    if enumerator.name == "heap":
         # heap search: the budget bounds complete programs, and each is one candidate
         assert result.candidates == result.programs_explored == n
         assert result.stop_reason == "programs"
@@ -437,19 +457,19 @@ def test_program_budget_is_honoured(enumerator: str) -> None:
 
 @given(
     programs=st.integers(1, 3000),
-    enumerator=st.sampled_from(["heap", "bottom_up"]),
+    enumerator=st.sampled_from([synth.heap(), synth.bottom_up()]),
 )
-def test_program_budget_law(programs: int, enumerator: str) -> None:
+def test_program_budget_law(programs: int, enumerator: synth.Enumerator) -> None:
     result = synth.synthesize(
         UNREACHABLE,
         enumerator=enumerator,
-        max_depth=MAX_DEPTH,
         budget=Budget(seconds=20, programs=programs),
+        space=synth.SearchSpace(max_depth=MAX_DEPTH),
     )
     assert not result.solved
     assert result.stop_reason in ("programs", "exhausted")
     assert result.programs_explored <= programs
-    if result.stop_reason == "programs" and enumerator == "heap":
+    if result.stop_reason == "programs" and enumerator.name == "heap":
         assert result.programs_explored == programs
 
 
@@ -458,19 +478,26 @@ def test_program_budget_law(programs: int, enumerator: str) -> None:
 REVERSE = Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4]), (([],), [])])
 
 
-@pytest.mark.parametrize("enumerator", ["heap", "bottom_up"])
-def test_synthesis_result_fields(enumerator: str) -> None:
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up()])
+def test_synthesis_result_fields(enumerator: synth.Enumerator) -> None:
     result = synth.synthesize(
-        REVERSE, enumerator=enumerator, max_depth=4, budget=Budget(seconds=10)
+        REVERSE,
+        enumerator=enumerator,
+        budget=Budget(seconds=10),
+        space=synth.SearchSpace(max_depth=4),
     )
     assert result.solved
     assert result.spec is REVERSE
     assert result.program is not None
     assert dsl.pretty(result.program) == "def f(xs: list[int]) -> list[int] =\n  reverse(xs)"
     assert dsl.pretty(result.program) in str(result)
-    assert str(result).startswith("solved (solved) by " + enumerator)
+    assert str(result).startswith("solved (solved) by " + enumerator.name)
     assert result.stop_reason == "solved"
-    assert result.enumerator == enumerator
+    assert result.enumerator == enumerator.name
+    assert result.config.enumerator == enumerator
+    assert result.config.space.max_depth == 4
+    assert result.config.space.constants == dsl.CORE.constants
+    assert result.library is dsl.CORE
     assert result.programs_explored >= 1
     assert result.candidates >= result.programs_explored
     assert result.seconds > 0
@@ -481,7 +508,7 @@ def test_synthesis_result_fields(enumerator: str) -> None:
     assert result.stats["nonterminals"] == len(
         Grammar.from_library(dsl.CORE, REVERSE.signature, max_depth=4)
     )
-    if enumerator == "heap":
+    if enumerator.name == "heap":
         assert result.log_probability is not None
         assert result.log_probability <= 0
         assert result.cost is None
@@ -507,7 +534,7 @@ def _check_by_production(result: synth.SynthesisResult) -> None:
 def test_bottom_up_says_where_its_time_went() -> None:
     result = synth.synthesize(
         UNREACHABLE,
-        enumerator="bottom_up",
+        enumerator=synth.bottom_up(),
         budget=Budget(seconds=20, programs=20_000),
     )
     _check_by_production(result)
@@ -517,7 +544,9 @@ def test_bottom_up_says_where_its_time_went() -> None:
 
 
 def test_unsolved_result_fields() -> None:
-    result = synth.synthesize(UNREACHABLE, max_depth=2, budget=Budget(seconds=5))
+    result = synth.synthesize(
+        UNREACHABLE, budget=Budget(seconds=5), space=synth.SearchSpace(max_depth=2)
+    )
     assert not result.solved
     assert result.program is None
     assert result.log_probability is None
@@ -526,31 +555,39 @@ def test_unsolved_result_fields() -> None:
 
 
 def test_auto_enumerator() -> None:
-    plain = synth.synthesize(REVERSE, max_depth=3, budget=Budget(seconds=5))
+    plain = synth.synthesize(
+        REVERSE, budget=Budget(seconds=5), space=synth.SearchSpace(max_depth=3)
+    )
     assert plain.enumerator == "bottom_up"
     recursive = synth.synthesize(
-        REVERSE, max_depth=3, allow_recursion=True, budget=Budget(seconds=5)
+        REVERSE,
+        budget=Budget(seconds=5),
+        space=synth.SearchSpace(max_depth=3, allow_recursion=True),
     )
     assert recursive.enumerator == "heap"
     assert recursive.solved
 
 
 def test_synthesize_validates_its_arguments() -> None:
-    with pytest.raises(ValueError, match="enumerator"):
+    with pytest.raises(TypeError, match="enumerator"):
         synth.synthesize(REVERSE, enumerator="nope")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="Budget"):
         synth.synthesize(REVERSE, budget=5)  # type: ignore[arg-type]
     with pytest.raises(SpecError, match="library"):
         synth.synthesize(Spec("(list[int]) -> list[int]", REVERSE.examples, name="reverse"))
     with pytest.raises(ValueError, match="recursi"):
-        synth.synthesize(REVERSE, enumerator="bottom_up", allow_recursion=True, max_depth=3)
+        synth.synthesize(
+            REVERSE,
+            enumerator=synth.bottom_up(),
+            space=synth.SearchSpace(max_depth=3, allow_recursion=True),
+        )
 
 
 def test_found_program_calls_only_the_library() -> None:
     result = synth.synthesize(
         Spec.from_examples([(([3, 1, 2],), 6), (([],), 0), (([5],), 5)]),
-        max_depth=4,
         budget=Budget(seconds=10),
+        space=synth.SearchSpace(max_depth=4),
     )
     assert result.solved
     assert result.program is not None

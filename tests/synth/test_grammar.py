@@ -234,7 +234,9 @@ def test_exclude_removes_primitives_everywhere() -> None:
 
 def test_synthesize_with_exclude_avoids_the_primitive() -> None:
     result = synth.synthesize(
-        REVERSE_SPEC, exclude=["reverse"], max_depth=4, budget=Budget(seconds=10)
+        REVERSE_SPEC,
+        budget=Budget(seconds=10),
+        space=synth.SearchSpace(max_depth=4, exclude=("reverse",)),
     )
     assert result.solved
     assert result.program is not None
@@ -278,7 +280,7 @@ def test_no_program_of_the_type_is_a_spec_error() -> None:
         Grammar.from_library(tiny, "(bool) -> list[int]", max_depth=3, constants=())
     spec = Spec.from_examples([((1,), True), ((2,), False)])
     with pytest.raises(SpecError):
-        synth.synthesize(spec, library=tiny, max_depth=3)
+        synth.synthesize(spec, library=tiny, space=synth.SearchSpace(max_depth=3))
 
 
 def test_tiny_library_grammar_uses_only_its_primitive() -> None:
@@ -323,11 +325,15 @@ def test_guide_protocol_is_structural() -> None:
     assert not isinstance(Grammar, synth.Guide)
 
 
-@pytest.mark.parametrize("enumerator", ["heap", "bottom_up"])
-def test_synthesize_uses_the_guide(enumerator: str) -> None:
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up()])
+def test_synthesize_uses_the_guide(enumerator: synth.Enumerator) -> None:
     guide = OnlyGuide({"reverse"})
     result = synth.synthesize(
-        REVERSE_SPEC, guide=guide, enumerator=enumerator, max_depth=4, budget=Budget(seconds=10)
+        REVERSE_SPEC,
+        guide=guide,
+        enumerator=enumerator,
+        budget=Budget(seconds=10),
+        space=synth.SearchSpace(max_depth=4),
     )
     assert result.solved
     assert result.program is not None
@@ -341,14 +347,14 @@ def test_synthesize_uses_the_guide(enumerator: str) -> None:
     assert result.programs_explored <= 3
 
 
-@pytest.mark.parametrize("enumerator", ["heap", "bottom_up"])
-def test_guide_that_bans_reverse(enumerator: str) -> None:
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up()])
+def test_guide_that_bans_reverse(enumerator: synth.Enumerator) -> None:
     result = synth.synthesize(
         REVERSE_SPEC,
         guide=BanGuide({"reverse"}),
         enumerator=enumerator,
-        max_depth=4,
         budget=Budget(seconds=2, programs=20_000),
+        space=synth.SearchSpace(max_depth=4),
     )
     if result.program is not None:
         assert "reverse" not in set(_calls(result.program.body))
@@ -369,4 +375,6 @@ def test_guide_weights_for_another_grammar_are_refused_clearly() -> None:
             return other.uniform()
 
     with pytest.raises((ValueError, TypeError), match="grammar"):
-        synth.synthesize(REVERSE_SPEC, guide=WrongGrammarGuide(), max_depth=3)
+        synth.synthesize(
+            REVERSE_SPEC, guide=WrongGrammarGuide(), space=synth.SearchSpace(max_depth=3)
+        )

@@ -48,7 +48,7 @@ def test_spec_without_examples_is_allowed_but_needs_something_to_search_for() ->
     assert spec.properties == ()
     assert spec.reference is None
     with pytest.raises(SpecError, match="nothing to synthesi"):
-        synth.synthesize(spec, max_depth=2)
+        synth.synthesize(spec, space=synth.SearchSpace(max_depth=2))
 
 
 def test_spec_is_frozen() -> None:
@@ -228,7 +228,10 @@ def test_param_name_that_shadows_a_library_name_is_rejected_or_harmless() -> Non
     spec = Spec("(list[int]) -> int", [(([1, 2, 3],), 3), (([],), 0)], param_names=["length"])
     try:
         result = synth.synthesize(
-            spec, enumerator="bottom_up", max_depth=3, budget=Budget(seconds=5)
+            spec,
+            enumerator=synth.bottom_up(),
+            budget=Budget(seconds=5),
+            space=synth.SearchSpace(max_depth=3),
         )
     except SpecError:
         return
