@@ -31,6 +31,7 @@ from dsl._ast import (
     depth,
     size,
 )
+from dsl._dreamcoder import DREAMCODER
 from dsl._errors import (
     AbstraxError,
     DivisionByZeroError,
@@ -77,6 +78,7 @@ __all__ = [
     "BOOL",
     "CORE",
     "DEFAULT_LIMITS",
+    "DREAMCODER",
     "EXTENDED",
     "INT",
     "KEYWORDS",

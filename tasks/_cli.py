@@ -25,10 +25,10 @@ app = typer.Typer(
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED}
+LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED, "dreamcoder": dsl.DREAMCODER}
 
 LibraryOption = Annotated[
-    str, typer.Option("--library", "-l", help="Primitive library: core or extended.")
+    str, typer.Option("--library", "-l", help="Primitive library: core, extended or dreamcoder.")
 ]
 
 
@@ -176,9 +176,7 @@ def synth(
         raise typer.Exit(2) from None
     try:
         spec = Spec.from_examples([(tuple(a), o) for a, o in pairs], name=name)
-        result = synthesize(
-            spec, library=lib, budget=Budget(seconds=seconds), **options.options()
-        )
+        result = synthesize(spec, library=lib, budget=Budget(seconds=seconds), **options.options())
     except (SpecError, ConfigError) as err:
         _err.print(f"error: {err}", markup=False)
         raise typer.Exit(2) from None
