@@ -84,27 +84,34 @@ def costs_from_pcfg(pcfg: PCFG, *, unit: float = 1.0) -> dict[Kind, dict[Product
 
 
 def _body_needs(prod: Production, n_env: int) -> tuple[int, ...]:
-    """What the lambdas of ``prod`` must use: a fold's lambda must use the element as well
-    as the accumulator (one that ignores the element is a ``loop`` over ``length(xs)``)."""
+    """What the lambdas of ``prod`` must use: a fold's lambda (left or right) must use the
+    element as well as the accumulator (one that ignores the element is a loop over the
+    list's length)."""
     needs = [0] * len(prod.args)
-    if prod.kind == "prim" and prod.name == "fold":
-        core = dsl.CORE.get("fold")
-        if isinstance(core, dsl.Primitive) and core.impl is prod.payload.impl:
-            needs[2] = (1 << n_env) | (1 << (n_env + 1))
+    if prod.kind == "prim" and prod.name in ("fold", "foldr") and _builtin(prod):
+        needs[2] = (1 << n_env) | (1 << (n_env + 1))
     return tuple(needs)
 
 
-_LOOPS = frozenset({"fold", "map", "filter", "loop", "count", "zipwith", "scanl1"})
+def _builtin(prod: Production) -> bool:
+    """Whether ``prod`` is a primitive of a built-in library (not a user's own)."""
+    for library in (dsl.EXTENDED, dsl.DREAMCODER):
+        builtin = library.get(prod.name)
+        if isinstance(builtin, dsl.Primitive) and builtin.impl is prod.payload.impl:
+            return True
+    return False
+
+
+_LOOPS = frozenset(
+    {"fold", "map", "filter", "loop", "count", "zipwith", "scanl1", "foldr", "iter", "unfold"}
+)
 
 
 def _must_vary(prod: Production) -> tuple[int, ...]:
     """A loop over the same list (or count) in every example is an unrolled computation
     that a loop-free program does too; the search skips it (outside lambdas, with two or
     more examples)."""
-    if prod.kind != "prim" or prod.name not in _LOOPS:
-        return ()
-    builtin = dsl.EXTENDED.get(prod.name)
-    if not (isinstance(builtin, dsl.Primitive) and builtin.impl is prod.payload.impl):
+    if prod.kind != "prim" or prod.name not in _LOOPS or not _builtin(prod):
         return ()
     return (0,)
 

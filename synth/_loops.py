@@ -20,13 +20,20 @@ from synth._lambdas import BodyFn, builtin
 if TYPE_CHECKING:
     from synth._terms import TermStore
 
-LOOP_NAMES = frozenset({"map", "filter", "fold", "loop", "while_", "count", "zipwith"})
-"""The loops run here (CORE's, and EXTENDED's ``count`` and ``zipwith``)."""
+LOOP_NAMES = frozenset(
+    {"map", "filter", "fold", "loop", "while_", "count", "zipwith", "foldr", "iter"}
+)
+"""The loops run here (CORE's, EXTENDED's ``count`` and ``zipwith``, DREAMCODER's ``foldr``
+and ``iter``)."""
 
 
 def loop_name(p: Any) -> str | None:
     """The name of the loop primitive production ``p`` is, if it is one of those run here."""
-    if p.kind == "prim" and p.name in LOOP_NAMES and builtin(p.payload, dsl.EXTENDED):
+    if (
+        p.kind == "prim"
+        and p.name in LOOP_NAMES
+        and (builtin(p.payload, dsl.EXTENDED) or builtin(p.payload, dsl.DREAMCODER))
+    ):
         return str(p.name)
     return None
 
@@ -77,8 +84,10 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return err
         return v
 
-    if name in ("fold", "loop"):
-        counted = name == "loop"
+    if name in ("fold", "loop", "foldr", "iter"):
+        counted = name in ("loop", "iter")  # over 0 .. n - 1, not over a list
+        backwards = name == "foldr"
+        alone = name == "iter"  # the lambda takes the accumulator alone
 
         def run_fold(
             columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
@@ -95,13 +104,17 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
                         fuel.left = budget - (xs if xs > 0 else 0)
                         if fuel.left < 0:
                             raise budget_error("fuel", budget)
-                        for x in range(xs):
-                            acc = f(e, x, acc)
+                        if alone:
+                            for _ in range(xs):
+                                acc = f(e, acc, None)
+                        else:
+                            for x in range(xs):
+                                acc = f(e, x, acc)
                     else:
                         fuel.left = budget - len(xs)
                         if fuel.left < 0:
                             raise budget_error("fuel", budget)
-                        for x in xs:
+                        for x in reversed(xs) if backwards else xs:
                             acc = f(e, x, acc)
                 except budget_error as exc:
                     if exc.resource == "fuel":
@@ -218,16 +231,26 @@ def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
         if fuel.left < 0:
             raise dsl.EvalBudgetError("fuel", 0)
 
-    if name in ("fold", "loop"):
+    if name in ("fold", "loop", "foldr"):
         counted = name == "loop"
+        backwards = name == "foldr"
 
         def fold(e: tuple[Any, ...], xs: Any, acc: Any) -> Any:
-            for x in range(xs) if counted else xs:
+            for x in range(xs) if counted else reversed(xs) if backwards else xs:
                 tick()
                 acc = f(e, x, acc)
             return acc
 
         return fold
+    if name == "iter":
+
+        def iterate(e: tuple[Any, ...], n: int, acc: Any) -> Any:
+            for _ in range(n):
+                tick()
+                acc = f(e, acc, None)
+            return acc
+
+        return iterate
     if name == "zipwith":
 
         def zipwith(e: tuple[Any, ...], xs: tuple[Any, ...], ys: tuple[Any, ...]) -> Any:
