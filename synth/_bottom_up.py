@@ -219,6 +219,16 @@ class BottomUp:
             if env and not isinstance(t, TFun) and (t, ()) in self.rules:
                 rid = store.rule_id(Production("lift", "lift", t), env)
                 self.lifts.setdefault(t, []).append((kind, rid, _projection(store.owners(env))))
+        # one-parameter lambda kinds that may ignore their parameter: map(xs, fn x => c) is
+        # replicate(length(xs), c), which a library without replicate cannot say otherwise
+        self.constant_ok: frozenset[Kind] = frozenset(
+            k
+            for k in self.rules
+            if isinstance(k[0], TFun)
+            and len(k[0].params) == 1
+            and k[0].ret != dsl.BOOL
+            and "replicate" not in grammar.library
+        )
         self.bank: dict[Kind, dict[int, list[int]]] = {k: {} for k in self.rules}
         # closed programs waiting to be lifted, in batches: (kind, cost) -> [(lift rule,
         # projection, closed programs, whether the leaves or the others of them)]
@@ -360,12 +370,14 @@ class BottomUp:
         if isinstance(kind[0], TFun):
             # A lambda must use its last parameter (the accumulator of fold and loop, the
             # element of map and filter): otherwise it is a constant, or its loop keeps
-            # only the last step, and a simpler program does the same.
+            # only the last step, and a simpler program does the same; except a constant
+            # map where the library has no replicate to say it more simply.
             last = n_env + len(kind[0].params) - 1
+            needs_last = self.prune and kind not in self.constant_ok
             for rule in self.rules[kind]:
                 rest = cost - rule.cost
                 for body in self.bank.get(rule.children[0], {}).get(rest, ()):
-                    if (not self.prune or mask[body] >> last & 1) and store.depth[
+                    if (not needs_last or mask[body] >> last & 1) and store.depth[
                         body
                     ] < self.max_depth - 1:
                         new.append(store.add(rule.rid, (body,)))

@@ -592,3 +592,14 @@ def test_found_program_calls_only_the_library() -> None:
     assert result.solved
     assert result.program is not None
     assert set(_calls(result.program.body)) <= set(dsl.CORE.names)
+
+
+def test_a_constant_map_is_searched_where_no_replicate_says_it() -> None:
+    # map(xs, fn x => c) is replicate(length(xs), c): pruned where the library has
+    # replicate, kept where it has not (DREAMCODER), so that such a task stays solvable
+    spec = Spec.from_examples(
+        [(([4, 1, 7],), [7, 7, 7]), (([2, 9, 5, 6],), [5, 5, 5, 5]), (([0, 3, 8],), [8, 8, 8])]
+    )
+    result = synth.synthesize(spec, library=dsl.DREAMCODER, budget=Budget(seconds=10))
+    assert result.solved and result.program is not None
+    assert result.program([1, 2, 3, 4, 5]) == [3] * 5
