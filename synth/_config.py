@@ -60,8 +60,20 @@ class SearchSpace:
             raise ConfigError(f"SearchSpace.max_depth must be an int, got {self.max_depth!r}")
         if self.max_depth < 1:
             raise ConfigError(f"SearchSpace.max_depth must be >= 1, got {self.max_depth}")
-        if self.constants is not None:
-            object.__setattr__(self, "constants", tuple(dsl.to_internal(c) for c in self.constants))
+        constants: Any = self.constants
+        if constants is not None:
+            if isinstance(constants, str | bytes) or not hasattr(constants, "__iter__"):
+                raise ConfigError(
+                    f"SearchSpace.constants must be a sequence of values, got {constants!r}"
+                )
+            internal = tuple(dsl.to_internal(c) for c in constants)
+            for c in internal:
+                if not _is_value(c):
+                    raise ConfigError(
+                        "SearchSpace.constants must hold ints, bools and lists of them, "
+                        f"got {dsl.to_external(c)!r}"
+                    )
+            object.__setattr__(self, "constants", internal)
         exclude: Any = self.exclude
         if isinstance(exclude, str):
             raise ConfigError(
@@ -314,6 +326,13 @@ class SynthesisConfig:
             space=replace(self.space, constants=self.space.constants_for(library)),
             enumerator=enumerator,
         )
+
+
+def _is_value(v: Any) -> bool:
+    """Whether ``v`` is a value of the language (interpreter form)."""
+    if isinstance(v, int):
+        return True
+    return isinstance(v, tuple) and all(_is_value(x) for x in v)
 
 
 def _without_none(d: dict[str, Any]) -> dict[str, Any]:
