@@ -31,7 +31,7 @@ from typing import Any
 import dsl
 from dsl import TFun, Type
 from synth._grammar import PCFG, Production
-from synth._terms import BudgetExhausted, TermStore
+from synth._terms import BudgetExhausted, TermStore, built_in
 
 Kind = tuple[Type, tuple[Type, ...]]
 """(type, bound-variable types): the unit of observational equivalence."""
@@ -88,18 +88,9 @@ def _body_needs(prod: Production, n_env: int) -> tuple[int, ...]:
     element as well as the accumulator (one that ignores the element is a loop over the
     list's length)."""
     needs = [0] * len(prod.args)
-    if prod.kind == "prim" and prod.name in ("fold", "foldr") and _builtin(prod):
+    if prod.kind == "prim" and prod.name in ("fold", "foldr") and built_in(prod.payload):
         needs[2] = (1 << n_env) | (1 << (n_env + 1))
     return tuple(needs)
-
-
-def _builtin(prod: Production) -> bool:
-    """Whether ``prod`` is a primitive of a built-in library (not a user's own)."""
-    for library in (dsl.EXTENDED, dsl.DREAMCODER):
-        builtin = library.get(prod.name)
-        if isinstance(builtin, dsl.Primitive) and builtin.impl is prod.payload.impl:
-            return True
-    return False
 
 
 _LOOPS = frozenset(
@@ -111,7 +102,7 @@ def _must_vary(prod: Production) -> tuple[int, ...]:
     """A loop over the same list (or count) in every example is an unrolled computation
     that a loop-free program does too; the search skips it (outside lambdas, with two or
     more examples)."""
-    if prod.kind != "prim" or prod.name not in _LOOPS or not _builtin(prod):
+    if prod.kind != "prim" or prod.name not in _LOOPS or not built_in(prod.payload):
         return ()
     return (0,)
 
@@ -124,11 +115,9 @@ that is slow or builds large values, the clock is read after fewer candidates, s
 search stops within its budget whatever its primitives cost."""
 
 
-def _chunks(row: list[int], size: int) -> Iterator[list[int]] | tuple[list[int], ...]:
-    """``row`` in pieces of at most ``size`` (counted as candidates one piece at a time)."""
-    if len(row) <= size:
-        return (row,)
-    return (row[i : i + size] for i in range(0, len(row), size))
+_PROBE = 4
+"""Candidates of a production evaluated before the clock is read again: a new production
+may cost far more per candidate than the ones before it."""
 
 
 def _projection(owners: list[int]) -> Callable[[Any], tuple[Any, ...]]:
@@ -402,6 +391,7 @@ class BottomUp:
                 name = rule.production.name
                 counted = self.candidates
                 started = clock()
+                self._probe()
                 rest = cost - rule.cost
                 if rest < 0:
                     break  # rules are sorted by cost
@@ -425,7 +415,7 @@ class BottomUp:
                         for a in self.bank.get(rule.children[0], {}).get(rest, ())
                         if depth[a] <= max_kid_depth and (not need_var or mask[a])
                     ]
-                    for part in _chunks(level, self.chunk):
+                    for part in self._parts(level):
                         self._tick(len(part))
                         for a in part:
                             kids = (a,)
@@ -454,7 +444,7 @@ class BottomUp:
                             row = level_b if not need_var or mask[a] else open_b
                             if same:  # ids grow with creation, and the levels keep that order
                                 row = row[bisect.bisect_left(row, a) :]
-                            for part in _chunks(row, self.chunk):
+                            for part in self._parts(row):
                                 self._tick(len(part))
                                 for b in part:
                                     kids = (a, b)
@@ -474,7 +464,7 @@ class BottomUp:
                             open_prefix = not need_var or any(mask[k] for k in prefix)
                             # a loop's lambda comes last: its other columns are read once per row
                             apply_row = apply if loop_row is None else loop_row(prefix)
-                            for part in _chunks(final if open_prefix else final_open, self.chunk):
+                            for part in self._parts(final if open_prefix else final_open):
                                 self._tick(len(part))
                                 for c in part:
                                     kids = (*prefix, c)
@@ -511,6 +501,27 @@ class BottomUp:
         self.candidates = after
         if after >= self._next_check:
             self._read_clock()
+
+    def _parts(self, row: list[int]) -> Iterator[list[int]] | tuple[list[int], ...]:
+        """``row`` in pieces of :attr:`chunk` candidates, counted a piece at a time (the
+        size is read at each piece: it shrinks when candidates turn out slow)."""
+        if len(row) <= self.chunk:
+            return (row,)
+        return self._pieces(row)
+
+    def _pieces(self, row: list[int]) -> Iterator[list[int]]:
+        i = 0
+        while i < len(row):
+            j = i + self.chunk
+            yield row[i:j]
+            i = j
+
+    def _probe(self) -> None:
+        """Read the clock, and again after the next few candidates: the production about to
+        be tried may be much slower than the ones before it."""
+        self._read_clock()
+        self.chunk = min(self.chunk, _PROBE)
+        self._next_check = self.candidates + self.chunk
 
     def _read_clock(self) -> None:
         """Stop at the deadline; otherwise set how many candidates to count before the next

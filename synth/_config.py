@@ -60,6 +60,10 @@ class SearchSpace:
             raise ConfigError(f"SearchSpace.max_depth must be an int, got {self.max_depth!r}")
         if self.max_depth < 1:
             raise ConfigError(f"SearchSpace.max_depth must be >= 1, got {self.max_depth}")
+        if not isinstance(self.allow_recursion, bool):
+            raise ConfigError(
+                f"SearchSpace.allow_recursion must be true or false, got {self.allow_recursion!r}"
+            )
         constants: Any = self.constants
         if constants is not None:
             if isinstance(constants, str | bytes) or not hasattr(constants, "__iter__"):
@@ -79,6 +83,8 @@ class SearchSpace:
             raise ConfigError(
                 f"SearchSpace.exclude must be a sequence of names, got the string {exclude!r}"
             )
+        if not hasattr(exclude, "__iter__") or not all(isinstance(n, str) for n in exclude):
+            raise ConfigError(f"SearchSpace.exclude must be a sequence of names, got {exclude!r}")
         object.__setattr__(self, "exclude", tuple(exclude))
         if not isinstance(self.limits, SearchLimits):
             raise ConfigError(f"SearchSpace.limits must be a SearchLimits, got {self.limits!r}")
@@ -172,7 +178,9 @@ def bottom_up(*, prune: bool = True, lift_penalty: int = 3, max_cost: int = 60) 
     for key, value in (("lift_penalty", lift_penalty), ("max_cost", max_cost)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"bottom_up: {key} must be an int >= 0, got {value!r}")
-    return BottomUpEnumerator(prune=bool(prune), lift_penalty=lift_penalty, max_cost=max_cost)
+    if not isinstance(prune, bool):
+        raise ConfigError(f"bottom_up: prune must be true or false, got {prune!r}")
+    return BottomUpEnumerator(prune=prune, lift_penalty=lift_penalty, max_cost=max_cost)
 
 
 def heap() -> Enumerator:
@@ -209,7 +217,14 @@ class Verification:
             )
         if not isinstance(self.max_len, int) or self.max_len < 0:
             raise ConfigError(f"Verification.max_len must be an int >= 0, got {self.max_len!r}")
-        lo, hi = self.value_range
+        pair: Any = self.value_range
+        if (
+            not isinstance(pair, tuple | list)
+            or len(pair) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+        ):
+            raise ConfigError(f"Verification.value_range must be two ints, got {pair!r}")
+        lo, hi = pair
         if lo > hi:
             raise ConfigError(f"Verification.value_range must be (low, high), got {(lo, hi)}")
         object.__setattr__(self, "value_range", (int(lo), int(hi)))
@@ -287,7 +302,7 @@ class SynthesisConfig:
                 )
             try:
                 enumerator = _FACTORIES[name](**settings)
-            except TypeError as err:
+            except (TypeError, ConfigError) as err:
                 raise ConfigError(f"{where}.enumerator: {err}") from err
         verify = None
         if "verify" in data:
@@ -296,7 +311,7 @@ class SynthesisConfig:
                 verify = Verification()
             elif raw is not False:
                 verify_data = dict(_table(raw, f"{where}.verify"))
-                if "value_range" in verify_data:
+                if isinstance(verify_data.get("value_range"), list):
                     verify_data["value_range"] = tuple(verify_data["value_range"])
                 verify = _build(Verification, verify_data, f"{where}.verify")
         seed = data.get("seed", 0)
@@ -358,10 +373,6 @@ def _build(cls: Any, data: Mapping[str, Any], where: str) -> Any:
     """``cls(**data)``, with unknown keys and bad values reported at ``where``."""
     names = [f.name for f in fields(cls)]
     _known(data, names, where)
-    if "constants" in data and data["constants"] is not None:
-        data = {**data, "constants": tuple(data["constants"])}
-    if "exclude" in data:
-        data = {**data, "exclude": tuple(data["exclude"])}
     try:
         return cls(**data)
     except ConfigError as err:

@@ -104,7 +104,7 @@ class SearchLimits:
     def resolve(self, args: Sequence[tuple[Any, ...]], outs: Sequence[Any] = ()) -> Bounds:
         """The bounds for a search on these examples (``args``: per example, the argument
         tuple; ``outs``: the outputs, where known)."""
-        longest, largest = _extent([*args, *outs])
+        longest, largest = _extent([v for a in args for v in a] + list(outs))
         max_len = self.max_list_len
         if max_len is None:
             max_len = self.list_factor * longest + self.list_margin
@@ -562,8 +562,13 @@ class TermStore:
 
             return kernel_n
         pointwise = self._pointwise
-        # a list a primitive of the user's builds is checked against the bound once built
-        # (its cost is the primitive's own); the built-in ones have kernels
+        if kind == "prim" and not built_in(p.payload):
+            # a user's primitive may take any time per call: the clock is read at each point
+            timed = self._timed_pointwise
+            check = p.payload.needs_int_check(), p.payload.needs_list_check()
+            return lambda kids: timed(impl, [vec[k] for k in kids], *check)  # type: ignore[misc]
+        # a list a primitive builds is checked against the bound once built (its cost is the
+        # primitive's own); CORE's have kernels
         check_list = kind == "prim" and p.payload.needs_list_check()
         max_len = self.limits.max_list_len
 
@@ -616,6 +621,23 @@ class TermStore:
             return pointwise(impl, vecs, check_int, check_list)  # type: ignore[arg-type]
 
         return apply_n
+
+    def _timed_pointwise(
+        self,
+        impl: Callable[..., Any],
+        vecs: list[tuple[Any, ...]],
+        check_int: bool,
+        check_list: bool,
+    ) -> tuple[Any, ...]:
+        """:meth:`_pointwise`, reading the clock before each point."""
+        clock = time.perf_counter
+        deadline = self.deadline
+        out = []
+        for args in zip(*vecs, strict=True):
+            if clock() > deadline:
+                raise BudgetExhausted
+            out.append(self._pointwise(impl, [(a,) for a in args], check_int, check_list)[0])
+        return tuple(out)
 
     def _pointwise(
         self,
@@ -842,6 +864,16 @@ class TermStore:
 
 
 _UNMADE: Any = object()  # a first-point applier not made yet
+
+
+def built_in(prim: dsl.Primitive) -> bool:
+    """Whether ``prim`` is a primitive of a built-in library (whose cost per call is small
+    and bounded by the search's limits), not a user's own."""
+    for library in (dsl.EXTENDED, dsl.DREAMCODER):
+        builtin = library.get(prim.name)
+        if isinstance(builtin, dsl.Primitive) and builtin.impl is prim.impl:
+            return True
+    return False
 
 
 def _bound_ints(out: tuple[Any, ...], m: int) -> tuple[Any, ...]:
