@@ -189,7 +189,7 @@ class TermStore:
         *,
         limits: SearchLimits | None = None,
         max_points: int = 12,
-        max_total_points: int = 64,
+        max_total_points: int = 96,
         fast_loops: bool = True,
     ) -> None:
         self.args = [tuple(a) for a in examples_args]
