@@ -129,9 +129,9 @@ def _instances(t: Type, universe: tuple[Type, ...]) -> Iterator[Type]:
             yield inst
 
 
-DEFAULT_CONSTANTS: tuple[Any, ...] = (0, 1, 2, ())
-"""Literals the search may use: small ints and the empty list (``true``/``false`` are left
-out: a comparison gives either, and constant conditions only slow the search)."""
+DEFAULT_CONSTANTS: tuple[Any, ...] = dsl.CORE.constants
+"""CORE's constants: small ints and the empty list (``true``/``false`` are left out: a
+comparison gives either, and constant conditions only slow the search)."""
 
 
 def _const_type(value: Any, universe: tuple[Type, ...]) -> list[Type]:
@@ -190,7 +190,7 @@ class Grammar:
         signature: TFun | str,
         *,
         max_depth: int = 6,
-        constants: Iterable[Any] = DEFAULT_CONSTANTS,
+        constants: Iterable[Any] | None = None,
         allow_recursion: bool = False,
         param_names: Iterable[str] | None = None,
         exclude: Iterable[str] = (),
@@ -203,7 +203,8 @@ class Grammar:
             library: primitives and definitions to use.
             signature: e.g. ``"(list[int], int) -> int"``.
             max_depth: deepest program (lambdas count as a level).
-            constants: literal values (interpreter form: tuples for lists).
+            constants: literal values (interpreter form: tuples for lists); None: the
+                library's own (``library.constants``).
             allow_recursion: add a production ``self`` that calls the program itself.
             param_names: names of the parameters (default by type: ``xs``, ``n``, ...).
             exclude: names of primitives and definitions to leave out.
@@ -225,7 +226,9 @@ class Grammar:
             library,
             sig,
             max_depth,
-            tuple(dsl.to_internal(c) for c in constants),
+            tuple(
+                dsl.to_internal(c) for c in (library.constants if constants is None else constants)
+            ),
             allow_recursion,
             names,
             frozenset(exclude),

@@ -84,8 +84,8 @@ def test_dreamcoder_loops_run_through_body_functions(loop: str) -> None:
     sig = dsl.parse_type("(list[int]) -> int")
     args = [((3, 1, 2),), ((5, 0),), ((4,),)]
     limits = synth.SearchLimits(fuel=40)
-    fast = _search(sig, dsl.DREAMCODER, args, limits, True, 20_000)
-    slow = _search(sig, dsl.DREAMCODER, args, limits, False, 20_000)
+    fast = _search(sig, dsl.DREAMCODER, args, limits, True, 60_000)
+    slow = _search(sig, dsl.DREAMCODER, args, limits, False, 60_000)
     assert fast.kids == slow.kids
     assert fast.vec == slow.vec
     rules = {r for r, p in enumerate(fast.rule_prod) if p.name == loop}
