@@ -75,7 +75,8 @@ from typing import Any
 import dsl
 import synth
 from synth._loops import LOOP_NAMES
-from tasks._basic import BASIC, ListTask
+from tasks._basic import BASIC
+from tasks._task import Task
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "results" / "enumerate.json"
@@ -200,14 +201,14 @@ def loops_and_the_rest(by_production: dict[str, dict[str, float]]) -> dict[str, 
 # ---- part 2: the basic tasks ---------------------------------------------------------------
 
 
-def run_task(task: ListTask, enumerator: str, seconds: float) -> dict[str, Any]:
+def run_task(task: Task, enumerator: str, seconds: float) -> dict[str, Any]:
     gc.collect()
     result = synth.synthesize(
         task.spec(), enumerator=_ENUMERATOR[enumerator](), budget=synth.Budget(seconds=seconds)
     )
     return {
         "name": task.name,
-        "signature": task.signature,
+        "signature": str(task.signature),
         "enumerator": result.enumerator,
         "solved": result.solved,
         "seconds": result.seconds,

@@ -9,89 +9,95 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import dsl
-from synth import Spec
-
-Args = tuple[Any, ...]
+from tasks._task import Args, Sampler, Split, Task, sample_int, sample_length, sample_list
 
 
-@dataclass(frozen=True, slots=True)
-class ListTask:
-    """A synthesis task: a signature, examples, a reference, and how to sample inputs.
-
-    Attributes:
-        name: short identifier.
-        signature: the program's type, e.g. ``"(list[int], int) -> list[int]"``.
-        examples: ``(args, output)`` pairs given to the search.
-        reference: the intended function, on Python values.
-        sample: draws one input (an args tuple) from ``random.Random`` for testing, with
-            lists up to ``max_len`` long and values up to ``max_abs`` in magnitude.
-        param_names: names of the program's parameters.
-    """
-
-    name: str
-    signature: str
-    examples: tuple[tuple[Args, Any], ...]
-    reference: Callable[..., Any]
-    sample: Callable[[random.Random, int, int], Args]
-    param_names: tuple[str, ...] | None = None
-
-    def spec(self) -> Spec:
-        """The spec the search is given: signature, examples and the reference.
-
-        The program is named after the task, with ``_`` added where the name is also a
-        library function's (``head_``), so that it cannot call itself by mistake."""
-        name = self.name if self.name not in dsl.EXTENDED else f"{self.name}_"
-        return Spec(
-            self.signature,
-            self.examples,
-            reference=self.reference,
-            param_names=self.param_names,
-            name=name,
-        )
+def _task(
+    name: str,
+    signature: str,
+    examples: tuple[tuple[Args, Any], ...],
+    reference: Callable[..., Any],
+    sampler: Sampler,
+    param_names: tuple[str, ...] | None = None,
+) -> Task:
+    # A basic task is given exactly its hand-picked examples.
+    return Task(
+        name,
+        signature,
+        reference=reference,
+        description=_DESCRIPTIONS[name],
+        examples=examples,
+        sampler=sampler,
+        n_examples=len(examples),
+        param_names=param_names,
+    )
 
 
-def _ints(rng: random.Random, n: int, max_abs: int) -> list[int]:
-    return [rng.randint(-max_abs, max_abs) for _ in range(n)]
+_DESCRIPTIONS = {
+    "identity": "the list itself",
+    "reverse": "the list backwards",
+    "length": "the number of elements",
+    "head": "the first element",
+    "last": "the last element",
+    "tail": "all but the first element",
+    "drop_last": "all but the last element",
+    "append": "x added at the end",
+    "stutter": "every element twice",
+    "sum": "the sum of the elements",
+    "product": "the product of the elements",
+    "maximum": "the largest element",
+    "minimum": "the smallest element",
+    "count_greater": "how many elements are greater than x",
+    "evens": "the even elements, in order",
+    "add_k": "k added to every element",
+    "double": "every element doubled",
+    "is_empty": "whether the list is empty",
+    "contains": "whether x is in the list",
+    "count_occurrences": "how many elements equal x",
+    "kth": "the element at index k",
+    "take_k": "the first k elements",
+    "drop_k": "all but the first k elements",
+}
 
 
-def _list(rng: random.Random, max_len: int, max_abs: int, *, min_len: int = 0) -> list[int]:
-    return _ints(rng, rng.randint(min_len, max_len), max_abs)
+def _one_list(min_len: int = 0) -> Sampler:
+    def sample(rng: random.Random, split: Split) -> Args:
+        n = rng.randint(max(min_len, split.min_len), max(min_len, split.max_len))
+        return (sample_list(rng, split, n),)
+
+    return sample
 
 
-def _one_list(min_len: int = 0) -> Callable[[random.Random, int, int], Args]:
-    return lambda rng, max_len, max_abs: (_list(rng, max_len, max_abs, min_len=min_len),)
+def _list_and_int(rng: random.Random, split: Split) -> Args:
+    return (sample_list(rng, split), sample_int(rng, split))
 
 
-def _list_and_int(rng: random.Random, max_len: int, max_abs: int) -> Args:
-    return (_list(rng, max_len, max_abs), rng.randint(-max_abs, max_abs))
-
-
-def _list_and_member(rng: random.Random, max_len: int, max_abs: int) -> Args:
-    xs = _list(rng, max_len, max_abs)
-    x = rng.choice(xs) if xs and rng.random() < 0.5 else rng.randint(-max_abs, max_abs)
+def _list_and_member(rng: random.Random, split: Split) -> Args:
+    xs = sample_list(rng, split)
+    x = rng.choice(xs) if xs and rng.random() < 0.5 else sample_int(rng, split)
     return (xs, x)
 
 
-def _list_and_index(rng: random.Random, max_len: int, max_abs: int) -> Args:
-    xs = _list(rng, max_len, max_abs, min_len=1)
+def _list_and_index(rng: random.Random, split: Split) -> Args:
+    (xs,) = _one_list(min_len=1)(rng, split)
     return (xs, rng.randrange(len(xs)))
 
 
-def _list_and_count(rng: random.Random, max_len: int, max_abs: int) -> Args:
-    xs = _list(rng, max_len, max_abs)
+def _list_and_count(rng: random.Random, split: Split) -> Args:
+    xs = sample_list(rng, split)
     return (xs, rng.randint(0, len(xs) + 2))
 
 
-def _small_product_list(rng: random.Random, max_len: int, max_abs: int) -> Args:
-    # A product of many values up to max_abs leaves the language's int64 range; long lists
-    # get small values so that the reference result stays inside it.
-    n = rng.randint(0, max_len)
-    bound = max_abs if n <= 6 else 2
-    return (_ints(rng, n, bound),)
+def _small_product_list(rng: random.Random, split: Split) -> Args:
+    # A product of many large values leaves the language's int64 range; long lists get
+    # values in -2..2 (within the split) so that the reference result stays inside it.
+    n = sample_length(rng, split)
+    if n <= 6:
+        return (sample_list(rng, split, n),)
+    small = Split(n, n, max(-2, split.min_value), max(min(2, split.max_value), split.min_value))
+    return (sample_list(rng, small, n),)
 
 
 def _product(xs: Sequence[int]) -> int:
@@ -101,57 +107,57 @@ def _product(xs: Sequence[int]) -> int:
     return out
 
 
-BASIC: tuple[ListTask, ...] = (
-    ListTask(
+BASIC: tuple[Task, ...] = (
+    _task(
         "identity",
         "(list[int]) -> list[int]",
         (((([3, 1, 2]),), [3, 1, 2]), (([],), []), (([5, -4],), [5, -4])),
         lambda xs: list(xs),
         _one_list(),
     ),
-    ListTask(
+    _task(
         "reverse",
         "(list[int]) -> list[int]",
         ((([1, 2, 3],), [3, 2, 1]), (([],), []), (([5, -4],), [-4, 5]), (([7],), [7])),
         lambda xs: xs[::-1],
         _one_list(),
     ),
-    ListTask(
+    _task(
         "length",
         "(list[int]) -> int",
         ((([4, 1, 7],), 3), (([],), 0), (([9, 9],), 2), (([-2, 5, 0, 3, 8],), 5)),
         len,
         _one_list(),
     ),
-    ListTask(
+    _task(
         "head",
         "(list[int]) -> int",
         ((([4, 1, 7],), 4), (([9],), 9), (([-2, 5, 0],), -2)),
         lambda xs: xs[0],
         _one_list(min_len=1),
     ),
-    ListTask(
+    _task(
         "last",
         "(list[int]) -> int",
         ((([4, 1, 7],), 7), (([9],), 9), (([-2, 5, 0, 3],), 3), (([6, 2],), 2)),
         lambda xs: xs[-1],
         _one_list(min_len=1),
     ),
-    ListTask(
+    _task(
         "tail",
         "(list[int]) -> list[int]",
         ((([4, 1, 7],), [1, 7]), (([9],), []), (([-2, 5, 0, 3],), [5, 0, 3])),
         lambda xs: xs[1:],
         _one_list(min_len=1),
     ),
-    ListTask(
+    _task(
         "drop_last",
         "(list[int]) -> list[int]",
         ((([4, 1, 7],), [4, 1]), (([9],), []), (([-2, 5, 0, 3],), [-2, 5, 0]), (([6, 2],), [6])),
         lambda xs: xs[:-1],
         _one_list(min_len=1),
     ),
-    ListTask(
+    _task(
         "append",
         "(list[int], int) -> list[int]",
         (
@@ -163,28 +169,28 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_int,
         ("xs", "x"),
     ),
-    ListTask(
+    _task(
         "stutter",
         "(list[int]) -> list[int]",
         ((([4, 1, 7],), [4, 4, 1, 1, 7, 7]), (([],), []), (([9, -2],), [9, 9, -2, -2])),
         lambda xs: [x for x in xs for _ in range(2)],
         _one_list(),
     ),
-    ListTask(
+    _task(
         "sum",
         "(list[int]) -> int",
         ((([4, 1, 7],), 12), (([],), 0), (([9, -2],), 7), (([5],), 5)),
         sum,
         _one_list(),
     ),
-    ListTask(
+    _task(
         "product",
         "(list[int]) -> int",
         ((([4, 1, 7],), 28), (([],), 1), (([3, -2],), -6), (([5],), 5)),
         _product,
         _small_product_list,
     ),
-    ListTask(
+    _task(
         "maximum",
         "(list[int]) -> int",
         (
@@ -198,7 +204,7 @@ BASIC: tuple[ListTask, ...] = (
         max,
         _one_list(min_len=1),
     ),
-    ListTask(
+    _task(
         "minimum",
         "(list[int]) -> int",
         (
@@ -212,7 +218,7 @@ BASIC: tuple[ListTask, ...] = (
         min,
         _one_list(min_len=1),
     ),
-    ListTask(
+    _task(
         "count_greater",
         "(list[int], int) -> int",
         (
@@ -227,14 +233,14 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_int,
         ("xs", "k"),
     ),
-    ListTask(
+    _task(
         "evens",
         "(list[int]) -> list[int]",
         ((([4, 1, 7, 2],), [4, 2]), (([],), []), (([9, -2, 6],), [-2, 6]), (([3],), [])),
         lambda xs: [x for x in xs if x % 2 == 0],
         _one_list(),
     ),
-    ListTask(
+    _task(
         "add_k",
         "(list[int], int) -> list[int]",
         ((([4, 1, 7], 2), [6, 3, 9]), (([], 5), []), (([-3, 0], -1), [-4, -1])),
@@ -242,21 +248,21 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_int,
         ("xs", "k"),
     ),
-    ListTask(
+    _task(
         "double",
         "(list[int]) -> list[int]",
         ((([4, 1, 7],), [8, 2, 14]), (([],), []), (([-3, 0],), [-6, 0])),
         lambda xs: [2 * x for x in xs],
         _one_list(),
     ),
-    ListTask(
+    _task(
         "is_empty",
         "(list[int]) -> bool",
         ((([4, 1, 7],), False), (([],), True), (([0],), False)),
         lambda xs: not xs,
         _one_list(),
     ),
-    ListTask(
+    _task(
         "contains",
         "(list[int], int) -> bool",
         (
@@ -271,7 +277,7 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_member,
         ("xs", "x"),
     ),
-    ListTask(
+    _task(
         "count_occurrences",
         "(list[int], int) -> int",
         (
@@ -285,7 +291,7 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_member,
         ("xs", "x"),
     ),
-    ListTask(
+    _task(
         "kth",
         "(list[int], int) -> int",
         ((([4, 1, 7], 2), 7), (([9, 3], 0), 9), (([-2, 5, 0, 8], 1), 5)),
@@ -293,7 +299,7 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_index,
         ("xs", "k"),
     ),
-    ListTask(
+    _task(
         "take_k",
         "(list[int], int) -> list[int]",
         ((([4, 1, 7], 2), [4, 1]), (([9, 3], 0), []), (([-2, 5, 0, 8], 3), [-2, 5, 0])),
@@ -301,7 +307,7 @@ BASIC: tuple[ListTask, ...] = (
         _list_and_count,
         ("xs", "k"),
     ),
-    ListTask(
+    _task(
         "drop_k",
         "(list[int], int) -> list[int]",
         ((([4, 1, 7], 2), [7]), (([9, 3], 0), [9, 3]), (([-2, 5, 0, 8], 3), [8])),
@@ -313,7 +319,7 @@ BASIC: tuple[ListTask, ...] = (
 """The tasks the unguided search must solve from at most six examples in ten seconds."""
 
 
-def basic_task(name: str) -> ListTask:
+def basic_task(name: str) -> Task:
     """The task of :data:`BASIC` called ``name``."""
     for t in BASIC:
         if t.name == name:

@@ -191,6 +191,103 @@ def synth(
     _out.print(dsl.pretty(result.program), markup=False)
 
 
+def _names(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+@app.command()
+def run(
+    suite: Annotated[
+        str, typer.Argument(help="sorting, abstraction, basic, dreamcoder, or a .toml/.json file.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Work directory (default: ./runs/SUITE).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML file of run settings (tasks.RunConfig).")
+    ] = None,
+    methods: Annotated[
+        str | None, typer.Option(help="Comma-separated: search, mlp, transformer.")
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option("--tasks", help="Comma-separated task names (default: all).")
+    ] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, help="Seeds 0..N-1 (default 1).")] = None,
+    library: Annotated[
+        str | None,
+        typer.Option("--library", "-l", help="core, extended, dreamcoder or an .abx file."),
+    ] = None,
+    budget: Annotated[float | None, typer.Option(min=0.01, help="Seconds per search.")] = None,
+    cegis: Annotated[
+        str | None, typer.Option(help="Counterexamples from: train (default), wide or off.")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parallel processes (default: cores).")
+    ] = None,
+    executor: Annotated[str | None, typer.Option(help="process or dask.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+) -> None:
+    """Run a task suite: search and the network baselines on every task, scored on longer
+    lists and larger values than any example. Rerunning resumes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from synth import ConfigError
+    from tasks._report import method_means, rich_table, unsolved
+    from tasks._runner import RunConfig, RunError, run_suite, with_overrides
+    from tasks._task import TaskError
+
+    try:
+        base = RunConfig.from_toml(config) if config is not None else RunConfig()
+        cfg = with_overrides(
+            base,
+            suite=suite,
+            methods=_names(methods),
+            tasks=_names(only),
+            seeds=None if seeds is None else tuple(range(seeds)),
+            library=library,
+            budget=budget,
+            cegis=cegis,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+        )
+    except ConfigError as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    workdir = out if out is not None else Path("runs") / Path(suite).stem
+    columns = (*Progress.get_default_columns()[:2], MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, BarColumn(bar_width=None), console=_err, transient=True) as bar:
+            summary = run_suite(cfg, workdir, progress=bar)
+    except (RunError, TaskError, ConfigError) as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    records = summary.records
+    _out.print(rich_table(records, title=f"{cfg.suite}: accuracy (%) by split"))
+    for m, stats in method_means(records).items():
+        solved, ci = stats["solved"]
+        _out.print(f"{m}: solved {100 * solved:.0f}% of tasks (±{100 * ci:.0f})", markup=False)
+    missing = unsolved(records)
+    if "search" in cfg.methods and missing:
+        _out.print(f"not solved by search: {', '.join(missing)}", markup=False)
+    errors = [r for r in records if r.get("error")]
+    for r in errors:
+        _err.print(
+            f"error in {r['task']} / {r['method']} / seed {r['seed']}: {r['error']}", markup=False
+        )
+    for c in summary.corrupt:
+        _err.print(f"warning: results.jsonl line {c.line} unreadable: {c.reason}", markup=False)
+    _out.print(
+        f"{summary.ran} new results; reports in {workdir}: "
+        + ", ".join(p.name for p in summary.reports.values()),
+        markup=False,
+    )
+
+
 def main() -> None:
     """Entry point of the ``abstrax`` console script."""
     app()

@@ -1,0 +1,208 @@
+"""Running the units of a suite: in this process, in worker processes, or on Dask.
+
+A unit is one (task, method, seed). :func:`run_unit` computes its result line wherever it
+runs; a method that raises is recorded as an error there, and a worker that dies is
+recorded by the executor, so that the run always goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, Any
+
+from tasks._methods import Outcome, method
+from tasks._results import RECORD_VERSION
+from tasks._suites import Suite, suite, suites
+
+if TYPE_CHECKING:
+    from tasks._runner import RunConfig
+
+log = logging.getLogger("abstrax.runner")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One result to compute: a task of the suite, a method, a seed."""
+
+    task: str
+    method: str
+    seed: int
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.task, self.method, self.seed)
+
+
+def _suite(name: str) -> Suite:
+    # Built-in suites are read once per process; a user's file is read afresh, since it
+    # may change between runs.
+    return _built_in_suite(name) if name in suites() else suite(name)
+
+
+@lru_cache(maxsize=8)
+def _built_in_suite(name: str) -> Suite:
+    return suite(name)
+
+
+def run_unit(unit: Unit, config: RunConfig) -> dict[str, Any]:
+    """Compute one result line: run the method, score it, and record what went wrong if
+    it raised (the run goes on). Runs in a worker process or a Dask worker."""
+    started = time.perf_counter()
+    record: dict[str, Any] = {
+        "version": RECORD_VERSION,
+        "suite": _suite(config.suite).name,
+        "task": unit.task,
+        "method": unit.method,
+        "seed": unit.seed,
+    }
+    try:
+        task = _suite(config.suite)[unit.task]
+        outcome = method(unit.method).run(task, unit.seed, config)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"method {unit.method!r} returned {outcome!r}, not an Outcome")
+        record.update(
+            solved=outcome.solved,
+            program=outcome.program,
+            programs_explored=outcome.programs_explored,
+            accuracy=outcome.accuracy,
+            curves=outcome.curves,
+            details=outcome.details,
+            error=None,
+        )
+    except Exception as err:  # recorded in the results, and the run goes on
+        log.warning("%s / %s / seed %d failed: %s", unit.task, unit.method, unit.seed, err)
+        record.update(
+            solved=False,
+            program=None,
+            programs_explored=None,
+            accuracy={},
+            curves={},
+            details={"traceback": traceback.format_exc(limit=8)},
+            error=f"{type(err).__name__}: {err}",
+        )
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    record["config"] = config.results_key(unit.method)
+    return record
+
+
+def execute(units: list[Unit], config: RunConfig) -> Iterator[dict[str, Any]]:
+    if not units:
+        return
+    if config.executor == "dask":
+        yield from _execute_dask(units, config)
+    elif config.workers == 1:
+        for unit in units:
+            yield run_unit(unit, config)
+    else:
+        yield from _execute_processes(units, config)
+
+
+def _init_worker(single_thread: bool) -> None:
+    # Each worker gets one core's worth of XLA threads, so that N workers share N cores
+    # instead of each spinning up a thread per core.
+    if single_thread:
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = (
+            f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".strip()
+        )
+
+
+def crash_record(unit: Unit, config: RunConfig, reason: str) -> dict[str, Any]:
+    return {
+        "version": RECORD_VERSION,
+        "suite": _suite(config.suite).name,
+        "task": unit.task,
+        "method": unit.method,
+        "seed": unit.seed,
+        "solved": False,
+        "program": None,
+        "programs_explored": None,
+        "accuracy": {},
+        "curves": {},
+        "details": {},
+        "error": reason,
+        "seconds": None,
+        "config": config.results_key(unit.method),
+    }
+
+
+def _execute_processes(units: list[Unit], config: RunConfig) -> Iterator[dict[str, Any]]:
+    """Run units in worker processes (spawned: JAX does not survive a fork).
+
+    A worker that dies (a segfault, the OOM killer) takes its pool down, and every unit
+    not finished fails with it. Those run again in a fresh pool; those caught in a second
+    breakdown run one at a time, so that the unit that kills its worker is found and
+    recorded as an error while the others complete."""
+    queue = list(units)
+    for _ in range(2):
+        if not queue:
+            return
+        retry: list[Unit] = []
+        with _pool(min(config.workers, len(queue))) as pool:
+            futures = {pool.submit(run_unit, u, config): u for u in queue}
+            for fut in as_completed(futures):
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    retry.append(futures[fut])
+        queue = [u for u in units if u in set(retry)]  # back in plan order
+    pool = _pool(1)
+    try:
+        for unit in queue:
+            try:
+                yield pool.submit(run_unit, unit, config).result()
+            except BrokenProcessPool:
+                yield crash_record(unit, config, "WorkerDied: the worker process died")
+                pool.shutdown(wait=True)
+                pool = _pool(1)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(True,),
+    )
+
+
+def _execute_dask(units: list[Unit], config: RunConfig) -> Iterator[dict[str, Any]]:
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
+
+    cluster = None
+    if config.scheduler is None:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=min(config.workers, len(units)), threads_per_worker=1, processes=True
+        )
+        client = Client(cluster)  # type: ignore[no-untyped-call]
+    else:
+        client = Client(config.scheduler)  # type: ignore[no-untyped-call]
+    try:
+        futures = {
+            client.submit(
+                run_unit, u, config, pure=False, key=f"abstrax-{u.task}-{u.method}-{u.seed}"
+            ): u
+            for u in units
+        }
+        for fut in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
+            unit = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as err:  # a worker lost or killed: recorded, the run goes on
+                yield crash_record(unit, config, f"{type(err).__name__}: {err}")
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,335 @@
+"""The methods a suite is run with, and how each is scored.
+
+A method takes a task and a seed and returns an :class:`Outcome`: whether it solved the
+task, the program (for search), and its accuracy on every split, measured the same way
+for every method (:func:`score`): exact match of the whole output on inputs drawn from each
+split, never seen in training.
+
+Built in:
+
+- ``search``: unguided synthesis from the task's examples (6 drawn from ``train``), with
+  CEGIS against the reference whose counterexamples come from the ``train`` ranges only
+  (``RunConfig.cegis``).
+- ``mlp`` and ``transformer``: the network baselines of :mod:`neural`, trained on 10,000
+  ``train`` samples of the reference.
+
+A user's method is ``module:function`` with the signature of :data:`Method`; the next
+method of abstrax (``guided``) plugs in the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import dsl
+import synth
+from tasks._suites import resolve_library
+from tasks._task import Args, Split, Task, TaskError
+
+if TYPE_CHECKING:
+    from tasks._runner import RunConfig
+
+#: Fuel for running a found program on one scoring input (lists of 50 under nested loops).
+SCORE_FUEL = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one method did on one task with one seed.
+
+    Attributes:
+        solved: for search, a program was found that fits the examples and passed
+            verification against the reference; for a network, it is exact on every
+            held-out ``train`` input (the bar a program meets); None where it has no meaning.
+        program: the program's source (search), or None.
+        programs_explored: complete programs the search tried, or None.
+        accuracy: split name -> fraction of inputs whose whole output is right.
+        curves: ``"length"`` and ``"values"`` -> point -> accuracy: lists of lengths up to
+            the point (values as in ``train``), and values within +-point (``train``
+            lengths). None where a point's inputs could not be drawn.
+        details: method-specific figures (search statistics, network sizes and speed).
+    """
+
+    solved: bool | None
+    program: str | None = None
+    programs_explored: int | None = None
+    accuracy: dict[str, float] = field(default_factory=dict)
+    curves: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+#: A method: ``(task, seed, config) -> Outcome``.
+Method = Callable[[Task, int, "RunConfig"], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodInfo:
+    """A method and what it needs of a task.
+
+    Attributes:
+        name: as written in results.
+        run: the method.
+        needs_reference: it samples its own data from the reference, so tasks with fixed
+            examples only are not for it.
+        uses: the :class:`RunConfig` fields its results depend on besides the scoring
+            settings (so that changing another method's settings keeps its results);
+            None: every field.
+    """
+
+    name: str
+    run: Method
+    needs_reference: bool = False
+    uses: tuple[str, ...] | None = None
+
+    def skips(self, task: Task) -> str | None:
+        """Why the method does not apply to ``task``, or None when it does."""
+        if self.needs_reference and task.reference is None:
+            return f"{self.name} trains on samples of a reference; {task.name} has examples only"
+        return None
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringSet:
+    """The inputs and right outputs a method is scored on, for one task and seed."""
+
+    splits: dict[str, tuple[list[Args], list[Any]]]
+    curves: dict[str, dict[str, tuple[list[Args], list[Any]] | None]]
+
+    def all_values(self) -> list[Any]:
+        """Every input argument and output, for sizing a network's padded width."""
+        out: list[Any] = []
+        groups = list(self.splits.values())
+        for curve in self.curves.values():
+            groups += [g for g in curve.values() if g is not None]
+        for inputs, outputs in groups:
+            for args in inputs:
+                out.extend(args)
+            out.extend(outputs)
+        return out
+
+
+def scoring_set(task: Task, seed: int, config: RunConfig) -> ScoringSet:
+    """Draw the scoring inputs of ``task`` (``config.eval_inputs`` per split, and
+    ``config.curve_inputs`` per curve point) with their reference outputs."""
+    if task.reference is None:
+        held = task.held_out(config.examples)
+        return ScoringSet({"held_out": ([a for a, _ in held], [o for _, o in held])}, {})
+    splits = {}
+    for name in task.split_names:
+        inputs = task.inputs(name, config.eval_inputs, seed=seed)
+        splits[name] = (inputs, [task.output(a) for a in inputs])
+    train = task.split("train")
+    points: dict[str, list[tuple[str, Split]]] = {
+        "length": [
+            (str(n), Split(max(0, n - 4), n, train.min_value, train.max_value))
+            for n in config.curve_lengths
+        ],
+        "values": [
+            (str(v), Split(train.min_len, train.max_len, -v, v)) for v in config.curve_values
+        ],
+    }
+    curves: dict[str, dict[str, tuple[list[Args], list[Any]] | None]] = {}
+    for curve, pts in points.items():
+        curves[curve] = {}
+        for label, split in pts:
+            try:
+                inputs = task.inputs(split, config.curve_inputs, seed=seed)
+            except TaskError:
+                curves[curve][label] = None  # e.g. a precondition no input of the point meets
+                continue
+            curves[curve][label] = (inputs, [task.output(a) for a in inputs])
+    return ScoringSet(splits, curves)
+
+
+def _same(got: Any, want: Any) -> bool:
+    # bools are ints in Python: True == 1 must not count as right for an int task.
+    return (
+        type(got) is type(want) and got == want
+        if not isinstance(want, list)
+        else (isinstance(got, list) and len(got) == len(want) and all(map(_same, got, want)))
+    )
+
+
+def _fraction(
+    predict: Callable[[list[Args]], list[Any]], group: tuple[list[Args], list[Any]]
+) -> float:
+    inputs, outputs = group
+    if not inputs:
+        return math.nan
+    got = predict(inputs)
+    return sum(_same(g, w) for g, w in zip(got, outputs, strict=True)) / len(inputs)
+
+
+def score(
+    predict: Callable[[list[Args]], list[Any]], scoring: ScoringSet
+) -> tuple[dict[str, float], dict[str, dict[str, float | None]]]:
+    """Accuracy of ``predict`` (inputs -> outputs) on every split and curve point."""
+    accuracy = {name: _fraction(predict, group) for name, group in scoring.splits.items()}
+    curves = {
+        curve: {p: None if g is None else _fraction(predict, g) for p, g in pts.items()}
+        for curve, pts in scoring.curves.items()
+    }
+    return accuracy, curves
+
+
+def program_predictor(program: dsl.Definition) -> Callable[[list[Args]], list[Any]]:
+    """Run a found program on each input; an input it fails on (an ``EvalError``: out of
+    fuel, an empty list...) gets None, which is never right."""
+    compiled = dsl.compile_definition(program, limits=dsl.Limits(fuel=SCORE_FUEL))
+
+    def predict(inputs: list[Args]) -> list[Any]:
+        out = []
+        for args in inputs:
+            try:
+                out.append(compiled(*args))
+            except dsl.EvalError:
+                out.append(None)
+        return out
+
+    return predict
+
+
+# --- the methods ------------------------------------------------------------------------
+
+
+def run_search(task: Task, seed: int, config: RunConfig) -> Outcome:
+    """Unguided synthesis from the task's examples, with CEGIS on ``train``-range inputs
+    (or as ``config.cegis`` says)."""
+    library = resolve_library(config.library)
+    spec = task.spec(config.examples, seed=seed)
+    verify: bool | synth.Verification = False
+    if task.reference is not None and config.cegis != "off":
+        train = task.split("train")
+        verify = (
+            synth.Verification(
+                max_len=train.max_len, value_range=(train.min_value, train.max_value)
+            )
+            if config.cegis == "train"
+            else synth.Verification()
+        )
+    result = synth.synthesize(
+        spec,
+        library=library,
+        budget=synth.Budget(seconds=config.budget),
+        space=config.search.space,
+        enumerator=config.search.enumerator,
+        verify=verify,
+        seed=seed,
+    )
+    scoring = scoring_set(task, seed, config)
+    verified = result.verification is None or result.verification.passed
+    details = {
+        "candidates": result.candidates,
+        "rounds": result.rounds,
+        "stop_reason": result.stop_reason,
+        "counterexamples": len(result.counterexamples),
+        "search_seconds": round(result.seconds, 3),
+        "verified": result.verification.passed if result.verification is not None else None,
+        "search": result.config.to_dict(),
+    }
+    if result.program is None:
+        accuracy = dict.fromkeys(scoring.splits, 0.0)
+        curves = {
+            c: {p: None if g is None else 0.0 for p, g in pts.items()}
+            for c, pts in scoring.curves.items()
+        }
+        return Outcome(False, None, result.programs_explored, accuracy, curves, details)
+    accuracy, curves = score(program_predictor(result.program), scoring)
+    return Outcome(
+        result.solved and verified,
+        dsl.pretty(result.program),
+        result.programs_explored,
+        accuracy,
+        curves,
+        details,
+    )
+
+
+def _network(kind: str) -> Method:
+    def run(task: Task, seed: int, config: RunConfig) -> Outcome:
+        import neural
+
+        base = config.mlp if kind == "mlp" else config.transformer
+        model_config = replace(base, seed=seed)
+        inputs = task.inputs("train", config.train_samples, seed=seed, stream="fit")
+        outputs = [task.output(a) for a in inputs]
+        scoring = scoring_set(task, seed, config)
+        max_len = max([1, *(_longest(v) for v in scoring.all_values())])
+        started = time.perf_counter()
+        model = neural.fit_baseline(
+            task.signature, inputs, outputs, config=model_config, max_len=max_len
+        )
+        accuracy, curves = score(model.predict, scoring)
+        details = {
+            "fit_seconds": round(model.train_seconds, 3),
+            "seconds_with_scoring": round(time.perf_counter() - started, 3),
+            "examples_per_second": round(model.examples_per_second, 1),
+            "final_loss": model.final_loss,
+            "parameters": model.num_params,
+            "compile_seconds": round(model.compile_seconds, 3),
+            "max_len": max_len,
+            "model": model_config.to_dict(),
+        }
+        return Outcome(accuracy.get("train") == 1.0, None, None, accuracy, curves, details)
+
+    return run
+
+
+def _longest(value: Any) -> int:
+    if isinstance(value, list):
+        return max([len(value), *(_longest(v) for v in value)])
+    return 0
+
+
+BUILT_IN_METHODS: dict[str, MethodInfo] = {
+    "search": MethodInfo("search", run_search, uses=("library", "budget", "search", "cegis")),
+    "mlp": MethodInfo("mlp", _network("mlp"), needs_reference=True, uses=("train_samples", "mlp")),
+    "transformer": MethodInfo(
+        "transformer",
+        _network("transformer"),
+        needs_reference=True,
+        uses=("train_samples", "transformer"),
+    ),
+}
+
+
+def method(name: str) -> MethodInfo:
+    """The method called ``name``: built in, or ``module:function`` (a :data:`Method`;
+    give it a ``needs_reference = True`` attribute if it samples the reference).
+
+    Raises:
+        TaskError: no such method.
+    """
+    if name in BUILT_IN_METHODS:
+        return BUILT_IN_METHODS[name]
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        try:
+            fn = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as err:
+            raise TaskError(f"method {name!r}: {err}") from err
+        if not callable(fn):
+            raise TaskError(f"method {name!r} is not callable")
+        return MethodInfo(name, fn, bool(getattr(fn, "needs_reference", False)))
+    # A user's method may depend on any setting: its results are keyed on all of them.
+    raise TaskError(
+        f"unknown method {name!r}: expected one of {', '.join(BUILT_IN_METHODS)} or module:function"
+    )
+
+
+def methods() -> tuple[str, ...]:
+    """The names of the built-in methods."""
+    return tuple(BUILT_IN_METHODS)
+
+
+def _check_names(names: Sequence[str]) -> None:
+    for n in names:
+        method(n)

@@ -1,0 +1,320 @@
+"""The baseline networks: config validation, encoding laws, prediction types, learning.
+
+Every model here is tiny and trained for a few hundred steps at most, so the file runs in
+well under a minute; the tuned defaults are measured by ``bench/train.py``, not here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import neural
+import synth
+from neural._encode import Layout, decode_outputs, encode_inputs, encode_outputs
+
+TINY_MLP = neural.mlp_config(width=32, depth=1, steps=30, warmup_steps=3, batch_size=16)
+TINY_TRANSFORMER = neural.transformer_config(
+    width=16, depth=1, heads=2, steps=30, warmup_steps=3, batch_size=16
+)
+
+
+def _values(t: str, rng: random.Random, n: int = 5) -> Any:
+    if t == "int":
+        return rng.randint(0, 9)
+    if t == "bool":
+        return rng.random() < 0.5
+    if t == "list[int]":
+        return [rng.randint(0, 9) for _ in range(rng.randint(0, n))]
+    return [rng.random() < 0.5 for _ in range(rng.randint(0, n))]
+
+
+def _data(signature: str, n: int, *, seed: int = 0) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """Random inputs of ``signature`` and outputs of the same kind as its result."""
+    layout = Layout.from_signature(signature)
+    rng = random.Random(seed)
+    inputs = [tuple(_values(k, rng) for k in layout.params) for _ in range(n)]
+    return inputs, [_values(layout.ret, rng, 8) for _ in range(n)]
+
+
+# ---- config ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"width": 0}, "width"),
+        ({"depth": -1}, "depth"),
+        ({"steps": 1.5}, "steps"),
+        ({"batch_size": True}, "batch_size"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"clip_norm": float("nan")}, "clip_norm"),
+        ({"value_scale": "10"}, "value_scale"),
+        ({"absolute_positions": 1}, "absolute_positions"),
+        ({"warmup_steps": 500, "steps": 100}, "warmup_steps"),
+        ({"seed": -1}, "seed"),
+        ({"colour": "red"}, "unknown setting"),
+    ],
+)
+def test_config_rejects_bad_values(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(synth.ConfigError, match=message):
+        neural.mlp_config(**overrides)
+
+
+def test_config_checks_kind_and_heads() -> None:
+    with pytest.raises(synth.ConfigError, match="kind"):
+        neural.BaselineConfig(kind="rnn")  # type: ignore[arg-type]
+    with pytest.raises(synth.ConfigError, match="divide"):
+        neural.transformer_config(width=30, heads=4)
+    with pytest.raises(synth.ConfigError, match="kind"):
+        neural.mlp_config(kind="transformer")
+    assert isinstance(synth.ConfigError("x"), ValueError)
+
+
+@pytest.mark.parametrize("make", [neural.mlp_config, neural.transformer_config])
+def test_config_dict_round_trip(make: Any) -> None:
+    config = make(steps=123, seed=7)
+    assert neural.BaselineConfig.from_dict(config.to_dict()) == config
+    # Missing keys take the defaults of the kind the data names.
+    assert neural.BaselineConfig.from_dict({"kind": config.kind}) == make()
+
+
+def test_config_from_dict_errors() -> None:
+    with pytest.raises(synth.ConfigError, match=r"baseline: unknown key\(s\) \['size'\]"):
+        neural.BaselineConfig.from_dict({"size": 3}, where="baseline")
+    with pytest.raises(synth.ConfigError, match=r"config\.kind"):
+        neural.BaselineConfig.from_dict({"kind": "cnn"})
+    with pytest.raises(synth.ConfigError, match="width"):
+        neural.BaselineConfig.from_dict({"kind": "mlp", "width": -3})
+    with pytest.raises(synth.ConfigError, match="table"):
+        neural.BaselineConfig.from_dict([("kind", "mlp")])  # type: ignore[arg-type]
+
+
+def test_kinds_have_their_own_defaults() -> None:
+    assert neural.BaselineConfig() == neural.mlp_config()
+    assert neural.transformer_config().kind == "transformer"
+    assert neural.transformer_config().width != neural.mlp_config().width
+
+
+# ---- encoding ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["(list[int], int, int, int) -> int", "(list[list[int]]) -> int", "(int) -> list[list[int]]"],
+)
+def test_layout_rejects_what_it_cannot_model(signature: str) -> None:
+    with pytest.raises(neural.EncodingError):
+        Layout.from_signature(signature)
+    with pytest.raises(ValueError, match="expected"):
+        Layout.from_signature(signature)
+
+
+def test_layout_rejects_text_that_is_not_a_signature() -> None:
+    with pytest.raises(neural.EncodingError, match="bad signature"):
+        Layout.from_signature("(list[int] -> ")
+    with pytest.raises(neural.EncodingError, match="function type"):
+        Layout.from_signature("list[int]")
+
+
+ints = st.integers(-neural.VALUE_LIMIT, neural.VALUE_LIMIT)
+
+
+@given(st.lists(st.lists(ints, max_size=8), min_size=1, max_size=5))
+def test_list_outputs_round_trip(outputs: list[list[int]]) -> None:
+    layout = Layout.from_signature("(list[int]) -> list[int]")
+    values, present = encode_outputs(layout, outputs, length=8)
+    assert decode_outputs(layout, values, present.sum(axis=1)) == outputs
+
+
+@given(st.lists(st.one_of(ints, st.booleans()), min_size=1, max_size=5), st.booleans())
+def test_scalar_outputs_round_trip(outputs: list[Any], as_bool: bool) -> None:
+    outputs = [bool(v) for v in outputs] if as_bool else [int(v) for v in outputs]
+    layout = Layout.from_signature("(list[int]) -> bool" if as_bool else "(list[int]) -> int")
+    values, present = encode_outputs(layout, outputs, length=8)
+    assert present.all()
+    assert decode_outputs(layout, values, present.sum(axis=1)) == outputs
+
+
+@given(st.lists(st.tuples(st.lists(ints, max_size=6), ints), min_size=1, max_size=4))
+def test_input_tokens_hold_the_values(inputs: list[tuple[list[int], int]]) -> None:
+    layout = Layout.from_signature("(list[int], int) -> int")
+    tokens = encode_inputs(layout, inputs, list_len=6)
+    assert tokens.value.shape == (len(inputs), 7)
+    for row, (xs, x) in enumerate(inputs):
+        mask = tokens.mask[row]
+        assert tokens.value[row, :6][mask[:6]].astype(int).tolist() == xs
+        assert tokens.pos[row, : len(xs)].tolist() == list(range(len(xs)))
+        assert tokens.rpos[row, : len(xs)].tolist() == list(range(len(xs)))[::-1]
+        assert mask[6]
+        assert int(tokens.value[row, 6]) == x
+        assert tokens.arg[row, 6] == 2
+
+
+def test_out_of_range_values_are_clipped_not_refused() -> None:
+    layout = Layout.from_signature("(list[int]) -> int")
+    tokens = encode_inputs(layout, [([10**12, -(10**12), 3],)], list_len=2)
+    assert tokens.value[0].tolist() == [neural.VALUE_LIMIT, -neural.VALUE_LIMIT]
+    assert decode_outputs(layout, [[float("nan")]], [1]) == [0]
+    assert decode_outputs(layout, [[1e30]], [1]) == [neural.VALUE_LIMIT]
+
+
+def test_wrong_inputs_are_errors() -> None:
+    layout = Layout.from_signature("(list[int], int) -> int")
+    with pytest.raises(neural.EncodingError, match="2 argument"):
+        encode_inputs(layout, [([1, 2],)], list_len=4)
+    with pytest.raises(neural.EncodingError, match="argument 1: expected an int"):
+        encode_inputs(layout, [([1, 2], [3])], list_len=4)
+    with pytest.raises(neural.EncodingError, match="argument 0: expected a list"):
+        encode_inputs(layout, [(1, 2)], list_len=4)
+
+
+def test_fit_checks_its_arguments() -> None:
+    inputs, outputs = _data("(list[int]) -> int", 4)
+    with pytest.raises(neural.EncodingError, match="as many outputs"):
+        neural.fit_baseline("(list[int]) -> int", inputs, outputs[:2], config=TINY_MLP, max_len=5)
+    with pytest.raises(neural.EncodingError, match="max_len"):
+        neural.fit_baseline("(list[int]) -> int", inputs, outputs, config=TINY_MLP, max_len=0)
+    with pytest.raises(synth.ConfigError, match="BaselineConfig"):
+        neural.fit_baseline(
+            "(list[int]) -> int",
+            inputs,
+            outputs,
+            config={"kind": "mlp"},  # type: ignore[arg-type]
+            max_len=5,
+        )
+
+
+# ---- prediction ---------------------------------------------------------------------------
+
+SIGNATURES = [
+    "(list[int]) -> list[int]",
+    "(list[int], int) -> int",
+    "(list[int], list[int]) -> list[int]",
+    "(list[int]) -> bool",
+    "(int, int) -> list[int]",
+    "(list[bool], bool) -> list[bool]",
+]
+
+
+def _check_types(signature: str, predicted: list[Any], n: int, max_len: int) -> None:
+    layout = Layout.from_signature(signature)
+    assert len(predicted) == n
+    for value in predicted:
+        if layout.ret == "int":
+            assert type(value) is int
+        elif layout.ret == "bool":
+            assert type(value) is bool
+        else:
+            assert type(value) is list
+            assert len(value) <= max_len
+            elem = bool if layout.ret == "list[bool]" else int
+            assert all(type(v) is elem for v in value)
+
+
+@pytest.mark.parametrize("signature", SIGNATURES)
+def test_mlp_predicts_python_values(signature: str) -> None:
+    inputs, outputs = _data(signature, 64)
+    net = neural.fit_baseline(signature, inputs, outputs, config=TINY_MLP, max_len=12)
+    assert net.signature == signature
+    assert net.num_params > 0
+    assert net.examples_per_second > 0
+    assert net.train_seconds >= net.compile_seconds > 0
+    _check_types(signature, net.predict(inputs[:10]), 10, 12)
+    # Values and lengths out of the training range: clipped or cut, never an error.
+    big, _ = _data(signature, 300, seed=1)
+    big = [tuple(_stretch(a) for a in args) for args in big]
+    _check_types(signature, net.predict(big), 300, 12)
+    assert net.predict([]) == []
+
+
+def _stretch(value: Any) -> Any:
+    """A value far outside training: lists of 50, ints of +-1000 and beyond."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return -1000 * value - 7
+    if value and isinstance(value[0], bool):
+        return (value * 50)[:50]
+    return [10**9, -1000] + [1000 * (i % 7) for i in range(48)]
+
+
+@pytest.mark.parametrize("signature", ["(list[int], int) -> int", "(list[int]) -> bool"])
+def test_transformer_predicts_python_values(signature: str) -> None:
+    inputs, outputs = _data(signature, 64)
+    net = neural.fit_baseline(signature, inputs, outputs, config=TINY_TRANSFORMER, max_len=60)
+    _check_types(signature, net.predict(inputs[:10]), 10, 60)
+    big, _ = _data(signature, 20, seed=1)
+    big = [tuple(_stretch(a) for a in args) for args in big]
+    _check_types(signature, net.predict(big), 20, 60)
+
+
+def test_transformer_writes_lists_longer_than_its_inputs() -> None:
+    signature = "(int, int) -> list[int]"
+    inputs = [(x, n) for x in range(10) for n in range(1, 6)]
+    outputs = [[x] * n for x, n in inputs]
+    net = neural.fit_baseline(signature, inputs, outputs, config=TINY_TRANSFORMER, max_len=7)
+    _check_types(signature, net.predict(inputs), len(inputs), 7)
+
+
+def test_fits_are_deterministic_per_seed() -> None:
+    signature = "(list[int]) -> int"
+    inputs, outputs = _data(signature, 64)
+
+    def fit(seed: int) -> neural.Baseline:
+        config = dataclasses.replace(TINY_MLP, seed=seed)
+        return neural.fit_baseline(signature, inputs, outputs, config=config, max_len=6)
+
+    first, again, other = fit(1), fit(1), fit(2)
+    assert first.final_loss == again.final_loss
+    assert first.predict(inputs) == again.predict(inputs)
+    assert first.final_loss != other.final_loss
+
+
+# ---- learning -----------------------------------------------------------------------------
+
+
+def _head_task(n: int, seed: int) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    rng = random.Random(seed)
+    inputs = [([rng.randint(0, 9) for _ in range(rng.randint(1, 5))],) for _ in range(n)]
+    return inputs, [xs[0] for (xs,) in inputs]
+
+
+def _identity_task(n: int, seed: int) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    rng = random.Random(seed)
+    inputs = [([rng.randint(0, 9) for _ in range(rng.randint(1, 5))],) for _ in range(n)]
+    return inputs, [list(xs) for (xs,) in inputs]
+
+
+def _accuracy(net: neural.Baseline, data: tuple[list[tuple[Any, ...]], list[Any]]) -> float:
+    inputs, outputs = data
+    return sum(p == o for p, o in zip(net.predict(inputs), outputs, strict=True)) / len(outputs)
+
+
+def test_a_small_mlp_learns_the_head_of_a_list() -> None:
+    config = neural.mlp_config(width=64, depth=2, steps=300, warmup_steps=20, value_scale=3.0)
+    net = neural.fit_baseline("(list[int]) -> int", *_head_task(2000, 0), config=config, max_len=5)
+    assert _accuracy(net, _head_task(300, 1)) >= 0.95
+
+
+def test_a_small_mlp_learns_identity_on_lists() -> None:
+    config = neural.mlp_config(width=64, depth=2, steps=300, warmup_steps=20, value_scale=3.0)
+    sig = "(list[int]) -> list[int]"
+    net = neural.fit_baseline(sig, *_identity_task(2000, 0), config=config, max_len=5)
+    assert _accuracy(net, _identity_task(300, 1)) >= 0.95
+
+
+def test_a_small_transformer_learns_identity_on_lists() -> None:
+    config = neural.transformer_config(width=32, depth=1, steps=300, warmup_steps=20)
+    sig = "(list[int]) -> list[int]"
+    net = neural.fit_baseline(sig, *_identity_task(2000, 0), config=config, max_len=60)
+    assert _accuracy(net, _identity_task(300, 1)) >= 0.95
+    # Lists of 50 and values of 1000: any output of the right kind, and no error.
+    stretched = [(_stretch([1]),) for _ in range(20)]
+    _check_types(sig, net.predict(stretched), 20, 60)

@@ -1,0 +1,335 @@
+"""The suite runner: one line per (task, method, seed), resumable after a kill, errors
+recorded and the run going on, reports at the end, and the same results on Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from synth import ConfigError
+from tasks import RunConfig, RunError, read_results, run_suite
+from tasks._execute import Unit
+from tasks._runner import plan
+
+SUITE = """
+name = "tiny"
+
+[[tasks]]
+name = "double_all"
+signature = "(list[int]) -> list[int]"
+reference = "def double_all(xs: list[int]) -> list[int] = map(xs, fn x => x + x)"
+
+[[tasks]]
+name = "size"
+signature = "(list[int]) -> int"
+reference = "def size(xs: list[int]) -> int = length(xs)"
+
+[[tasks]]
+name = "backwards"
+signature = "(list[int]) -> list[int]"
+reference = "def backwards(xs: list[int]) -> list[int] = reverse(xs)"
+
+[[tasks]]
+name = "from_examples"
+signature = "(int) -> int"
+examples = [
+  {input = [1], output = 2}, {input = [2], output = 4}, {input = [3], output = 6},
+  {input = [5], output = 10}, {input = [7], output = 14},
+]
+n_examples = 3
+"""
+
+
+@pytest.fixture
+def suite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(SUITE)
+    return path
+
+
+def _config(suite_file: Path, **changes: object) -> RunConfig:
+    settings: dict[str, object] = {
+        "suite": str(suite_file),
+        "methods": ("search",),
+        "budget": 2.0,
+        "eval_inputs": 30,
+        "curve_inputs": 10,
+        "curve_lengths": (5, 20),
+        "curve_values": (10, 100),
+        "jobs": 1,
+    }
+    settings.update(changes)
+    return RunConfig(**settings)  # type: ignore[arg-type]
+
+
+def _keys(workdir: Path) -> Counter[tuple[str, str, int]]:
+    records, _ = read_results(workdir / "results.jsonl")
+    return Counter((r["task"], r["method"], r["seed"]) for r in records)
+
+
+def test_run_writes_one_scored_line_per_unit_and_the_reports(
+    suite_file: Path, tmp_path: Path
+) -> None:
+    config = _config(suite_file, seeds=(0, 1))
+    summary = run_suite(config, tmp_path / "run")
+    assert summary.ran == 8
+    records, corrupt = read_results(tmp_path / "run" / "results.jsonl")
+    assert corrupt == []
+    assert len(records) == 8
+    assert set(_keys(tmp_path / "run").values()) == {1}
+    by_task = {(r["task"], r["seed"]): r for r in records}
+    double = by_task[("double_all", 0)]
+    assert double["solved"] is True
+    assert double["suite"] == "tiny"
+    assert double["accuracy"] == {"train": 1.0, "longer": 1.0, "larger": 1.0, "both": 1.0}
+    assert double["curves"]["length"] == {"5": 1.0, "20": 1.0}
+    assert "map" in double["program"]
+    assert double["programs_explored"] >= 1
+    assert double["config"]["budget"] == 2.0
+    assert double["seconds"] > 0
+    # A task with examples only is scored on the examples held back.
+    held = by_task[("from_examples", 0)]
+    assert held["accuracy"] == {"held_out": 1.0}
+    for name in ("summary.md", "results.csv", "config.json", "plots/extrapolation.png"):
+        assert (tmp_path / "run" / name).is_file(), name
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["budget"] == 2.0
+
+
+def test_rerun_resumes_without_duplicates_and_adds_new_seeds(
+    suite_file: Path, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "run"
+    run_suite(_config(suite_file, tasks=("size", "backwards")), workdir)
+    again = run_suite(_config(suite_file, tasks=("size", "backwards")), workdir)
+    assert again.ran == 0
+    assert len(again.records) == 2
+    more = run_suite(_config(suite_file, tasks=("size", "backwards"), seeds=(0, 1)), workdir)
+    assert more.ran == 2
+    assert set(_keys(workdir).values()) == {1}
+    assert len(_keys(workdir)) == 4
+
+
+def test_cegis_off_searches_the_examples_alone(suite_file: Path, tmp_path: Path) -> None:
+    summary = run_suite(_config(suite_file, tasks=("size",), cegis="off"), tmp_path / "run")
+    (record,) = summary.records
+    assert record["details"]["verified"] is None
+    assert record["config"]["cegis"] == "off"
+    checked = run_suite(_config(suite_file, tasks=("size",)), tmp_path / "train")
+    assert checked.records[0]["details"]["verified"] is True
+
+
+def test_a_different_config_is_refused_in_the_same_workdir(
+    suite_file: Path, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "run"
+    run_suite(_config(suite_file, tasks=("size",)), workdir)
+    with pytest.raises(RunError, match="budget"):
+        run_suite(_config(suite_file, tasks=("size",), budget=3.0), workdir)
+
+
+def test_changing_one_methods_settings_keeps_the_others_results(
+    suite_file: Path, tmp_path: Path, user_methods: str
+) -> None:
+    workdir = tmp_path / "run"
+    run_suite(_config(suite_file, tasks=("size",), methods=("search",)), workdir)
+    record = read_results(workdir / "results.jsonl")[0][0]
+    assert "mlp" not in record["config"]
+    assert "train_samples" not in record["config"]
+    assert record["config"]["budget"] == 2.0
+    more = run_suite(
+        _config(
+            suite_file,
+            tasks=("size",),
+            methods=("search", f"{user_methods}:boom"),
+            train_samples=50,
+        ),
+        workdir,
+    )
+    assert more.ran == 1
+    with pytest.raises(RunError, match="search results"):
+        run_suite(_config(suite_file, tasks=("size",), budget=1.0), workdir)
+
+
+def test_corrupt_lines_are_reported_not_fatal(suite_file: Path, tmp_path: Path) -> None:
+    workdir = tmp_path / "run"
+    run_suite(_config(suite_file, tasks=("size",)), workdir)
+    with (workdir / "results.jsonl").open("a") as fh:
+        fh.write("this is not json\n")
+        fh.write('{"task": "size"}\n')
+        fh.write('{"suite": "tiny", "task": "backwa')  # cut short by a kill: no newline
+    summary = run_suite(_config(suite_file, tasks=("size", "backwards")), workdir)
+    assert summary.ran == 1
+    assert [c.line for c in summary.corrupt] == [2, 3, 4]
+    assert "not JSON" in summary.corrupt[0].reason
+    assert "missing" in summary.corrupt[1].reason
+    assert set(_keys(workdir).values()) == {1}
+    assert "line 4" in (workdir / "summary.md").read_text()
+
+
+METHODS = """
+import os
+from tasks._methods import Outcome
+
+def boom(task, seed, config):
+    if task.name == "size":
+        raise RuntimeError("the method broke on size")
+    return Outcome(True, None, None, {"train": 1.0})
+
+def die(task, seed, config):
+    if task.name == "size":
+        os._exit(3)
+    return Outcome(True, None, None, {"train": 0.5})
+
+def needs(task, seed, config):
+    return Outcome(None, None, None, {})
+
+needs.needs_reference = True
+"""
+
+
+@pytest.fixture
+def user_methods(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "user_methods.py").write_text(textwrap.dedent(METHODS))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "user_methods"
+
+
+def test_a_method_that_raises_is_recorded_and_the_run_goes_on(
+    suite_file: Path, tmp_path: Path, user_methods: str
+) -> None:
+    config = _config(suite_file, methods=(f"{user_methods}:boom",))
+    summary = run_suite(config, tmp_path / "run")
+    assert len(summary.records) == 4
+    errors = {r["task"]: r["error"] for r in summary.records}
+    assert errors["size"] == "RuntimeError: the method broke on size"
+    assert errors["double_all"] is None
+    failed = next(r for r in summary.records if r["task"] == "size")
+    assert failed["solved"] is False
+    assert "Traceback" in failed["details"]["traceback"]
+
+
+def test_a_worker_that_dies_is_recorded_and_the_others_complete(
+    suite_file: Path, tmp_path: Path, user_methods: str
+) -> None:
+    config = _config(suite_file, methods=(f"{user_methods}:die",), jobs=2)
+    summary = run_suite(config, tmp_path / "run")
+    errors = {r["task"]: r["error"] for r in summary.records}
+    assert errors == {
+        "double_all": None,
+        "size": "WorkerDied: the worker process died",
+        "backwards": None,
+        "from_examples": None,
+    }
+    assert set(_keys(tmp_path / "run").values()) == {1}
+
+
+def test_methods_that_need_a_reference_skip_example_only_tasks(
+    suite_file: Path, user_methods: str
+) -> None:
+    units, skipped = plan(_config(suite_file, methods=("search", f"{user_methods}:needs")))
+    assert Unit("from_examples", "search", 0) in units
+    assert Unit("from_examples", f"{user_methods}:needs", 0) not in units
+    assert [(t, m) for t, m, _ in skipped] == [("from_examples", f"{user_methods}:needs")]
+
+
+def test_config_validation_names_the_field() -> None:
+    with pytest.raises(ConfigError, match="budget"):
+        RunConfig(budget=0)
+    with pytest.raises(ConfigError, match="unknown method"):
+        RunConfig(methods=("search", "oracle"))
+    with pytest.raises(ConfigError, match="seeds"):
+        RunConfig(seeds=(0, 0))
+    with pytest.raises(ConfigError, match="cegis"):
+        RunConfig(cegis="everywhere")
+    with pytest.raises(ConfigError, match="executor"):
+        RunConfig(executor="threads")
+    with pytest.raises(ConfigError, match="unknown library"):
+        RunConfig(library="nope")
+    with pytest.raises(ConfigError, match=r"config: unknown key\(s\) \['budgett'\]"):
+        RunConfig.from_dict({"budgett": 3})
+    with pytest.raises(ConfigError, match=r"config\.search"):
+        RunConfig.from_dict({"search": {"space": {"max_depth": "deep"}}})
+
+
+def test_config_round_trips_through_toml(tmp_path: Path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_text(
+        'suite = "abstraction"\nmethods = ["search"]\nseeds = [0, 1, 2]\nbudget = 4.5\n'
+        "[search.space]\nmax_depth = 5\n[mlp]\nsteps = 300\n"
+    )
+    config = RunConfig.from_toml(path)
+    assert config.suite == "abstraction"
+    assert config.seeds == (0, 1, 2)
+    assert config.search.space.max_depth == 5
+    assert config.mlp.steps == 300
+    assert RunConfig.from_dict(config.to_dict()) == config
+
+
+def test_a_run_killed_midway_resumes_to_exactly_one_line_per_unit(
+    suite_file: Path, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "run"
+    results = workdir / "results.jsonl"
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from tasks._cli import main; sys.argv[0] = 'abstrax'; main()",
+        "run",
+        str(suite_file),
+        "--methods",
+        "search",
+        "--seeds",
+        "4",
+        "--budget",
+        "0.5",
+        "--jobs",
+        "2",
+        "--out",
+        str(workdir),
+    ]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if results.exists() and results.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = _keys(workdir)
+    assert 2 <= sum(partial.values()) < 16
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    keys = _keys(workdir)
+    assert len(keys) == 16
+    assert set(keys.values()) == {1}
+
+
+def test_a_tiny_suite_on_a_dask_local_cluster(suite_file: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        config = _config(
+            suite_file, executor="dask", scheduler=cluster.scheduler_address, seeds=(0, 1)
+        )
+        summary = run_suite(config, tmp_path / "dask")
+    local = run_suite(_config(suite_file, seeds=(0, 1)), tmp_path / "local")
+    assert summary.ran == 8
+    assert set(_keys(tmp_path / "dask").values()) == {1}
+
+    def solved(records: list[dict[str, object]]) -> dict[tuple[object, object], object]:
+        return {(r["task"], r["seed"]): (r["solved"], r["accuracy"]) for r in records}
+
+    assert solved(summary.records) == solved(local.records)
