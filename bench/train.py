@@ -38,7 +38,9 @@ with ``--quick``).
 3. **Summary** (``summary``): per kind, how many tasks reach 95% on held-out train inputs,
    mean accuracy per split, mean and largest fit seconds.
 
-4. **The runner** (``runner``): what :func:`runner_section` returns (see there).
+4. **The runner** (``runner``): the wall time of ``abstrax run sorting`` with its defaults,
+   in a fresh process on all cores (:func:`runner_section`); ``--runner only`` measures
+   just that and merges it into the existing JSON, ``--runner no`` skips it.
 
 Task samplers follow ``tasks``' splits: every list and int is drawn uniformly from the
 split's lengths and values, except ``repeat``'s count, which is a length (1..5 in
@@ -59,7 +61,9 @@ import gc
 import json
 import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -303,16 +307,69 @@ def summarize(rows: Sequence[dict[str, Any]], kind: str) -> dict[str, Any]:
     }
 
 
-def runner_section() -> dict[str, Any]:
-    """Measurements of the suite runner to add to this benchmark's result.
+#: The cores this process may use before :func:`pin_to_one_core` narrows them: the runner
+#: is timed on all of them, as a user runs it.
+ALL_CORES: set[int] | None = (
+    set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+)
 
-    The suite runner (in ``tasks``) trains these baselines on every task of a suite; its
-    owner extends this function with the runner's own wall time per task and per suite,
-    so that the cost of a baseline inside the runner sits next to the cost of a bare fit
-    measured here. This benchmark measures nothing of the runner: it returns an empty
-    dict.
+#: The runner's quick smoke configuration: two basic tasks, search only, small scoring.
+QUICK_RUNNER_CONFIG = """
+methods = ["search"]
+tasks = ["reverse", "sum"]
+budget = 1.0
+eval_inputs = 20
+curve_inputs = 5
+"""
+
+
+def runner_section(*, quick: bool = False) -> dict[str, Any]:
+    """The wall time of ``abstrax run sorting`` with its defaults, as a user runs it: a
+    fresh process on all cores, a fresh work directory (nothing to resume), every method
+    and task, the reports included. ``quick``: two ``basic`` tasks with search alone.
+
+    Returns:
+        ``command``, ``wall_seconds``, ``returncode``, ``cores`` (what the run could
+        use), ``results`` (lines written), ``solved_by_search``, and ``per_method``:
+        method -> mean seconds per result (fit and scoring included for a network).
     """
-    return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp) / "run"
+        suite = "sorting"
+        args = [suite, "--out", str(workdir)]
+        if quick:
+            config = Path(tmp) / "run.toml"
+            config.write_text(QUICK_RUNNER_CONFIG, encoding="utf-8")
+            args = ["basic", "--out", str(workdir), "--config", str(config)]
+        command = [sys.executable, "-c", "from tasks._cli import main; main()", "run", *args]
+        env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+
+        def all_cores() -> None:
+            if ALL_CORES is not None:
+                os.sched_setaffinity(0, ALL_CORES)
+
+        began = time.perf_counter()
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, preexec_fn=all_cores, check=False
+        )
+        wall = time.perf_counter() - began
+        records = []
+        results = workdir / "results.jsonl"
+        if results.exists():
+            records = [json.loads(line) for line in results.read_text().splitlines() if line]
+    per_method: dict[str, list[float]] = {}
+    for r in records:
+        per_method.setdefault(r["method"], []).append(r["seconds"] or 0.0)
+    return {
+        "command": ["abstrax", "run", *args[:1]] + ([] if not quick else ["--config", "..."]),
+        "wall_seconds": round(wall, 1),
+        "returncode": done.returncode,
+        "stderr_tail": done.stderr[-2000:] if done.returncode else "",
+        "cores": len(ALL_CORES) if ALL_CORES is not None else os.cpu_count(),
+        "results": len(records),
+        "solved_by_search": sum(1 for r in records if r["method"] == "search" and r["solved"]),
+        "per_method": {m: round(sum(v) / len(v), 2) for m, v in per_method.items()},
+    }
 
 
 # ---- the whole benchmark -------------------------------------------------------------------
@@ -356,6 +413,7 @@ def run_benchmark(
     n_train: int = N_TRAIN,
     n_test: int = N_TEST,
     throughput_steps: int = THROUGHPUT_STEPS,
+    runner: bool = True,
 ) -> dict[str, Any]:
     """Measure the baselines and return the result object (not pinned). ``quick``: tiny
     networks, and compilations shared between fits (caches not cleared)."""
@@ -389,7 +447,7 @@ def run_benchmark(
         "throughput": throughput,
         "tasks": rows,
         "summary": {kind: summarize(rows, kind) for kind in kinds},
-        "runner": runner_section(),
+        "runner": runner_section(quick=quick) if runner else {},
     }
 
 
@@ -401,7 +459,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--tasks", default=None, help="comma-separated task names (default all)")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated baseline kinds")
+    parser.add_argument(
+        "--runner",
+        choices=("yes", "no", "only"),
+        default="yes",
+        help="time `abstrax run sorting` too (yes), not (no), or only that, merged into --out",
+    )
     opts = parser.parse_args(argv)
+    if opts.runner == "only":
+        previous = json.loads(opts.out.read_text()) if opts.out.exists() else {}
+        previous["runner"] = runner_section(quick=opts.quick)
+        text = json.dumps(previous, indent=2)
+        opts.out.parent.mkdir(parents=True, exist_ok=True)
+        opts.out.write_text(text + "\n", encoding="utf-8")
+        print(json.dumps(previous["runner"], indent=2))
+        return previous
     by_name = {t.name: t for t in TASKS}
     names = opts.tasks.split(",") if opts.tasks else (QUICK_TASKS if opts.quick else by_name)
     unknown = [n for n in names if n not in by_name]
@@ -416,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         n_train=200 if opts.quick else N_TRAIN,
         n_test=50 if opts.quick else N_TEST,
         throughput_steps=20 if opts.quick else THROUGHPUT_STEPS,
+        runner=opts.runner == "yes",
     )
     result["pinned_core"] = core
     result["quick"] = opts.quick

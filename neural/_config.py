@@ -32,7 +32,7 @@ class BaselineConfig:
         depth: hidden ReLU layers (MLP) or Transformer blocks. Default 3 (Transformer: 2).
         heads: attention heads (Transformer only; must divide ``width``). Default 4.
         max_distance: relative positions further apart than this share one learned bias
-            (Transformer only). Default 8.
+            (Transformer only). Default 4: the largest offset inside a training list.
         absolute_positions: also give each token its position (from the start and the end
             of its list) as a number (Transformer only). Default True.
         value_scale: the fixed number values are divided by before entering a model, and
@@ -41,7 +41,7 @@ class BaselineConfig:
         steps: optimisation steps. Default 5000 (Transformer: 1000).
         batch_size: examples per step. Default 128 (Transformer: 64).
         learning_rate: peak learning rate, reached after warm-up, then cosine decay to 0.
-            Default 5e-3 (Transformer: 5e-3).
+            Default 5e-3.
         warmup_steps: steps of linear warm-up from 0. Default 100.
         weight_decay: AdamW's decoupled weight decay. Default 1e-4.
         clip_norm: gradients are clipped to this global norm. Default 1.0.

@@ -131,6 +131,7 @@ def fit_baseline(
         ConfigError: ``config`` is not a :class:`BaselineConfig`.
 
     Example:
+        >>> from neural import mlp_config
         >>> cfg = mlp_config(width=32, depth=1, steps=50, warmup_steps=5)
         >>> net = fit_baseline("(int) -> int", [(i,) for i in range(10)], list(range(10)),
         ...                    config=cfg, max_len=1)

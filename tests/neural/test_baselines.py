@@ -226,11 +226,10 @@ def test_mlp_predicts_python_values(signature: str) -> None:
     assert net.num_params > 0
     assert net.examples_per_second > 0
     assert net.train_seconds >= net.compile_seconds > 0
-    _check_types(signature, net.predict(inputs[:10]), 10, 12)
-    # Values and lengths out of the training range: clipped or cut, never an error.
-    big, _ = _data(signature, 300, seed=1)
-    big = [tuple(_stretch(a) for a in args) for args in big]
-    _check_types(signature, net.predict(big), 300, 12)
+    # With values and lengths far out of the training range (clipped or cut, never an
+    # error), in one call, so that one shape is compiled.
+    big = [tuple(_stretch(a) for a in args) for args in inputs[:8]]
+    _check_types(signature, net.predict(inputs[:8] + big), 16, 12)
     assert net.predict([]) == []
 
 
@@ -245,14 +244,13 @@ def _stretch(value: Any) -> Any:
     return [10**9, -1000] + [1000 * (i % 7) for i in range(48)]
 
 
-@pytest.mark.parametrize("signature", ["(list[int], int) -> int", "(list[int]) -> bool"])
-def test_transformer_predicts_python_values(signature: str) -> None:
+def test_transformer_predicts_python_values() -> None:
+    # Its int head is exercised by the identity and repeat tests below.
+    signature = "(list[int], int) -> bool"
     inputs, outputs = _data(signature, 64)
     net = neural.fit_baseline(signature, inputs, outputs, config=TINY_TRANSFORMER, max_len=60)
-    _check_types(signature, net.predict(inputs[:10]), 10, 60)
-    big, _ = _data(signature, 20, seed=1)
-    big = [tuple(_stretch(a) for a in args) for args in big]
-    _check_types(signature, net.predict(big), 20, 60)
+    big = [tuple(_stretch(a) for a in args) for args in inputs[:8]]
+    _check_types(signature, net.predict(inputs[:8] + big), 16, 60)
 
 
 def test_transformer_writes_lists_longer_than_its_inputs() -> None:
@@ -300,21 +298,21 @@ def _accuracy(net: neural.Baseline, data: tuple[list[tuple[Any, ...]], list[Any]
 def test_a_small_mlp_learns_the_head_of_a_list() -> None:
     config = neural.mlp_config(width=64, depth=2, steps=300, warmup_steps=20, value_scale=3.0)
     net = neural.fit_baseline("(list[int]) -> int", *_head_task(2000, 0), config=config, max_len=5)
-    assert _accuracy(net, _head_task(300, 1)) >= 0.95
+    assert _accuracy(net, _head_task(256, 1)) >= 0.95
 
 
 def test_a_small_mlp_learns_identity_on_lists() -> None:
     config = neural.mlp_config(width=64, depth=2, steps=300, warmup_steps=20, value_scale=3.0)
     sig = "(list[int]) -> list[int]"
     net = neural.fit_baseline(sig, *_identity_task(2000, 0), config=config, max_len=5)
-    assert _accuracy(net, _identity_task(300, 1)) >= 0.95
+    assert _accuracy(net, _identity_task(256, 1)) >= 0.95
 
 
 def test_a_small_transformer_learns_identity_on_lists() -> None:
     config = neural.transformer_config(width=32, depth=1, steps=300, warmup_steps=20)
     sig = "(list[int]) -> list[int]"
     net = neural.fit_baseline(sig, *_identity_task(2000, 0), config=config, max_len=60)
-    assert _accuracy(net, _identity_task(300, 1)) >= 0.95
+    assert _accuracy(net, _identity_task(128, 1)) >= 0.95
     # Lists of 50 and values of 1000: any output of the right kind, and no error.
     stretched = [(_stretch([1]),) for _ in range(20)]
     _check_types(sig, net.predict(stretched), 20, 60)
