@@ -263,7 +263,7 @@ def run(
     try:
         with Progress(*columns, BarColumn(bar_width=None), console=_err, transient=True) as bar:
             summary = run_suite(cfg, workdir, progress=bar)
-    except (RunError, TaskError, ConfigError) as err:
+    except (RunError, TaskError, ConfigError) as err:  # TaskFileError is a TaskError
         _err.print(f"error: {err}", markup=False)
         raise typer.Exit(2) from None
     records = summary.records
@@ -286,6 +286,10 @@ def run(
         + ", ".join(p.name for p in summary.reports.values()),
         markup=False,
     )
+    if summary.missing:
+        _err.print(f"{len(summary.missing)} results missing: run the same command again")
+    if errors or summary.missing:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import dsl
 from synth import Example, Spec
+from tasks._task import TaskError
 
 _SHIPPED = ("data", "dreamcoder", "list_tasks.json")
 
@@ -37,7 +38,7 @@ _TYPES: dict[str, dsl.Type] = {
 _TYPE_NAMES: dict[dsl.Type, str] = {t: name for name, t in _TYPES.items()}
 
 
-class TaskFileError(dsl.AbstraxError, ValueError):
+class TaskFileError(TaskError):
     """A task file is malformed: not JSON, or a task, field or value not as the format says.
 
     Attributes:
@@ -57,10 +58,6 @@ class TaskFileError(dsl.AbstraxError, ValueError):
         task: str | int | None = None,
         field: str | None = None,
     ) -> None:
-        self.path = path
-        self.task = task
-        self.field = field
-        self.reason = reason
         where = path
         if isinstance(task, str):
             where += f": task {task!r}"
@@ -68,7 +65,9 @@ class TaskFileError(dsl.AbstraxError, ValueError):
             where += f": task {task} (no name)"
         if field is not None:
             where += f", field {field!r}"
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {reason}", field=field, reason=reason)
+        self.path = path
+        self.task = task
 
 
 @dataclass(frozen=True, slots=True)

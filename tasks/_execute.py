@@ -7,10 +7,12 @@ recorded by the executor, so that the run always goes on.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
 import traceback
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -55,18 +57,21 @@ def _built_in_suite(name: str) -> Suite:
 
 def run_unit(unit: Unit, config: RunConfig) -> dict[str, Any]:
     """Compute one result line: run the method, score it, and record what went wrong if
-    it raised (the run goes on). Runs in a worker process or a Dask worker."""
+    it raised (the run goes on). Runs in a worker process or a Dask worker; whatever
+    happens, it returns a line that JSON can write."""
     started = time.perf_counter()
     record: dict[str, Any] = {
         "version": RECORD_VERSION,
-        "suite": _suite(config.suite).name,
+        "suite": None,
         "task": unit.task,
         "method": unit.method,
         "seed": unit.seed,
     }
     try:
-        task = _suite(config.suite)[unit.task]
-        outcome = method(unit.method).run(task, unit.seed, config)
+        record["config"] = config.results_key(unit.method)
+        suite = _suite(config.suite)
+        record["suite"] = suite.name
+        outcome = method(unit.method).run(suite[unit.task], unit.seed, config)
         if not isinstance(outcome, Outcome):
             raise TypeError(f"method {unit.method!r} returned {outcome!r}, not an Outcome")
         record.update(
@@ -78,9 +83,12 @@ def run_unit(unit: Unit, config: RunConfig) -> dict[str, Any]:
             details=outcome.details,
             error=None,
         )
+        record["seconds"] = round(time.perf_counter() - started, 3)
+        json.dumps(record)  # a method's details that JSON cannot write fail here, not later
     except Exception as err:  # recorded in the results, and the run goes on
         log.warning("%s / %s / seed %d failed: %s", unit.task, unit.method, unit.seed, err)
         record.update(
+            suite=record["suite"] or str(config.suite),
             solved=False,
             program=None,
             programs_explored=None,
@@ -88,9 +96,9 @@ def run_unit(unit: Unit, config: RunConfig) -> dict[str, Any]:
             curves={},
             details={"traceback": traceback.format_exc(limit=8)},
             error=f"{type(err).__name__}: {err}",
+            seconds=round(time.perf_counter() - started, 3),
         )
-    record["seconds"] = round(time.perf_counter() - started, 3)
-    record["config"] = config.results_key(unit.method)
+        record.setdefault("config", {})
     return record
 
 
@@ -111,9 +119,7 @@ def _init_worker(single_thread: bool) -> None:
     # instead of each spinning up a thread per core.
     if single_thread:
         flags = os.environ.get("XLA_FLAGS", "")
-        os.environ["XLA_FLAGS"] = (
-            f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".strip()
-        )
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
 
 
 def crash_record(unit: Unit, config: RunConfig, reason: str) -> dict[str, Any]:
@@ -147,13 +153,17 @@ def _execute_processes(units: list[Unit], config: RunConfig) -> Iterator[dict[st
         if not queue:
             return
         retry: list[Unit] = []
-        with _pool(min(config.workers, len(queue))) as pool:
+        pool = _pool(min(config.workers, len(queue)))
+        try:
             futures = {pool.submit(run_unit, u, config): u for u in queue}
             for fut in as_completed(futures):
                 try:
                     yield fut.result()
                 except BrokenProcessPool:
                     retry.append(futures[fut])
+        finally:
+            # On an early exit (Ctrl-C, a failed write) the queue is dropped, not finished.
+            pool.shutdown(wait=False, cancel_futures=True)
         queue = [u for u in units if u in set(retry)]  # back in plan order
     pool = _pool(1)
     try:
@@ -165,7 +175,7 @@ def _execute_processes(units: list[Unit], config: RunConfig) -> Iterator[dict[st
                 pool.shutdown(wait=True)
                 pool = _pool(1)
     finally:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -189,10 +199,15 @@ def _execute_dask(units: list[Unit], config: RunConfig) -> Iterator[dict[str, An
         client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
         client = Client(config.scheduler)  # type: ignore[no-untyped-call]
+    run_id = uuid.uuid4().hex[:12]  # keys unique to this run on a shared scheduler
     try:
         futures = {
             client.submit(
-                run_unit, u, config, pure=False, key=f"abstrax-{u.task}-{u.method}-{u.seed}"
+                run_unit,
+                u,
+                config,
+                pure=False,
+                key=f"abstrax-{run_id}-{u.task}-{u.method}-{u.seed}",
             ): u
             for u in units
         }
@@ -200,8 +215,15 @@ def _execute_dask(units: list[Unit], config: RunConfig) -> Iterator[dict[str, An
             unit = futures[fut]
             try:
                 yield fut.result()
-            except Exception as err:  # a worker lost or killed: recorded, the run goes on
-                yield crash_record(unit, config, f"{type(err).__name__}: {err}")
+            except Exception as err:  # a lost worker or connection: retried by the next run
+                log.warning(
+                    "%s / %s / seed %d did not finish on the cluster (%s: %s); run again to retry",
+                    unit.task,
+                    unit.method,
+                    unit.seed,
+                    type(err).__name__,
+                    err,
+                )
     finally:
         client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:

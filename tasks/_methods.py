@@ -20,7 +20,7 @@ method of abstrax (``guided``) plugs in the same way.
 from __future__ import annotations
 
 import importlib
-import math
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,7 +48,8 @@ class Outcome:
             held-out ``train`` input (the bar a program meets); None where it has no meaning.
         program: the program's source (search), or None.
         programs_explored: complete programs the search tried, or None.
-        accuracy: split name -> fraction of inputs whose whole output is right.
+        accuracy: split name -> fraction of inputs whose whole output is right; None where
+            the split has no held-out input to score.
         curves: ``"length"`` and ``"values"`` -> point -> accuracy: lists of lengths up to
             the point (values as in ``train``), and values within +-point (``train``
             lengths). None where a point's inputs could not be drawn.
@@ -58,7 +59,7 @@ class Outcome:
     solved: bool | None
     program: str | None = None
     programs_explored: int | None = None
-    accuracy: dict[str, float] = field(default_factory=dict)
+    accuracy: dict[str, float | None] = field(default_factory=dict)
     curves: dict[str, dict[str, float | None]] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -116,15 +117,41 @@ class ScoringSet:
         return out
 
 
+def fit_inputs(task: Task, seed: int, config: RunConfig) -> list[Args]:
+    """The ``train`` inputs a network of this seed is trained on (``config.train_samples``
+    of them, from their own stream)."""
+    return task.inputs("train", config.train_samples, seed=seed, stream="fit")
+
+
+def _unseen(task: Task, split: str | Split, n: int, seed: int, seen: set[str]) -> list[Args]:
+    """Up to ``n`` inputs of ``split`` that are not in ``seen`` (by ``repr``), drawn from
+    the test stream; fewer where the split has fewer unseen inputs to give (``repeat`` on
+    ``train`` has 50 inputs in all, every one of them among 10,000 training samples)."""
+    rng = random.Random(f"{task.name}/{split}/test/{seed}")
+    out: list[Args] = []
+    for _ in range(50 * n):
+        if len(out) == n:
+            break
+        args = task.sample(rng, split)
+        if repr(args) not in seen:
+            out.append(args)
+    return out
+
+
 def scoring_set(task: Task, seed: int, config: RunConfig) -> ScoringSet:
     """Draw the scoring inputs of ``task`` (``config.eval_inputs`` per split, and
-    ``config.curve_inputs`` per curve point) with their reference outputs."""
+    ``config.curve_inputs`` per curve point) with their reference outputs.
+
+    No scoring input is one the search was given or one a network of this seed trains on:
+    every method is scored on the same inputs, all of them held out from every method."""
     if task.reference is None:
         held = task.held_out(config.examples)
         return ScoringSet({"held_out": ([a for a, _ in held], [o for _, o in held])}, {})
+    seen = {repr(a) for a, _ in task.given(config.examples, seed=seed)}
+    seen |= {repr(a) for a in fit_inputs(task, seed, config)}
     splits = {}
     for name in task.split_names:
-        inputs = task.inputs(name, config.eval_inputs, seed=seed)
+        inputs = _unseen(task, name, config.eval_inputs, seed, seen)
         splits[name] = (inputs, [task.output(a) for a in inputs])
     train = task.split("train")
     points: dict[str, list[tuple[str, Split]]] = {
@@ -141,7 +168,7 @@ def scoring_set(task: Task, seed: int, config: RunConfig) -> ScoringSet:
         curves[curve] = {}
         for label, split in pts:
             try:
-                inputs = task.inputs(split, config.curve_inputs, seed=seed)
+                inputs = _unseen(task, split, config.curve_inputs, seed, seen)
             except TaskError:
                 curves[curve][label] = None  # e.g. a precondition no input of the point meets
                 continue
@@ -160,17 +187,17 @@ def _same(got: Any, want: Any) -> bool:
 
 def _fraction(
     predict: Callable[[list[Args]], list[Any]], group: tuple[list[Args], list[Any]]
-) -> float:
+) -> float | None:
     inputs, outputs = group
     if not inputs:
-        return math.nan
+        return None  # nothing held out to score on (JSON has no NaN)
     got = predict(inputs)
     return sum(_same(g, w) for g, w in zip(got, outputs, strict=True)) / len(inputs)
 
 
 def score(
     predict: Callable[[list[Args]], list[Any]], scoring: ScoringSet
-) -> tuple[dict[str, float], dict[str, dict[str, float | None]]]:
+) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:
     """Accuracy of ``predict`` (inputs -> outputs) on every split and curve point."""
     accuracy = {name: _fraction(predict, group) for name, group in scoring.splits.items()}
     curves = {
@@ -236,12 +263,15 @@ def run_search(task: Task, seed: int, config: RunConfig) -> Outcome:
         "search": result.config.to_dict(),
     }
     if result.program is None:
-        accuracy = dict.fromkeys(scoring.splits, 0.0)
+        # Nothing to run: 0 wherever there are inputs to score, None where there are none.
+        empty: dict[str, float | None] = {
+            name: 0.0 if inputs else None for name, (inputs, _) in scoring.splits.items()
+        }
         curves = {
-            c: {p: None if g is None else 0.0 for p, g in pts.items()}
+            c: {p: None if g is None or not g[0] else 0.0 for p, g in pts.items()}
             for c, pts in scoring.curves.items()
         }
-        return Outcome(False, None, result.programs_explored, accuracy, curves, details)
+        return Outcome(False, None, result.programs_explored, empty, curves, details)
     accuracy, curves = score(program_predictor(result.program), scoring)
     return Outcome(
         result.solved and verified,
@@ -259,7 +289,7 @@ def _network(kind: str) -> Method:
 
         base = config.mlp if kind == "mlp" else config.transformer
         model_config = replace(base, seed=seed)
-        inputs = task.inputs("train", config.train_samples, seed=seed, stream="fit")
+        inputs = fit_inputs(task, seed, config)
         outputs = [task.output(a) for a in inputs]
         scoring = scoring_set(task, seed, config)
         max_len = max([1, *(_longest(v) for v in scoring.all_values())])

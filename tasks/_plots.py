@@ -23,13 +23,15 @@ def _curve(
 ) -> tuple[list[float], list[float], list[float]]:
     """Points, means and CI half-widths of one method's curve."""
     per_point_seed: dict[float, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    # A result that crashed has no curve; it counts as 0 at every point, as in the tables.
+    all_points = {p for r in records for p in ((r.get("curves") or {}).get(curve) or {})}
     for r in records:
         if r["method"] != method:
             continue
         points = (r.get("curves") or {}).get(curve) or {}
+        if r.get("error"):
+            points = dict.fromkeys(all_points, 0.0)
         for p, v in points.items():
-            if r.get("error"):
-                v = 0.0
             if v is not None and not math.isnan(v):
                 per_point_seed[float(p)][r["seed"]].append(float(v))
     xs, means, cis = [], [], []
@@ -72,7 +74,7 @@ def plot_curves(records: Sequence[dict[str, Any]], path: Path) -> Path:
     axes[0].set_ylabel("exact-match accuracy (%)")
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend()
-    fig.suptitle(f"{suite}: accuracy beyond the training distribution (lengths 1-5, values 0-9)")
+    fig.suptitle(f"{suite}: accuracy beyond the training distribution")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -274,6 +274,8 @@ class RunSummary:
         skipped: ``(task, method, reason)`` for pairs a method does not apply to.
         ran: results computed by this call (the others were there already).
         reports: name -> path of the files written at the end.
+        missing: units with no result (a Dask worker or connection lost): the next run
+            with this config computes them.
     """
 
     workdir: Path
@@ -282,6 +284,7 @@ class RunSummary:
     skipped: list[tuple[str, str, str]]
     ran: int
     reports: dict[str, Path]
+    missing: list[Unit]
 
 
 def plan(config: RunConfig) -> tuple[list[Unit], list[tuple[str, str, str]]]:
@@ -318,7 +321,7 @@ def run_suite(
 
     Raises:
         RunError: ``workdir`` holds results of a different config (another budget,
-            library, ...); choose another work directory.
+            library, ...), or another run is writing to it; choose another work directory.
         ConfigError, TaskError: the config names a suite, task or method that is not there.
     """
     from tasks._report import write_reports
@@ -327,20 +330,26 @@ def run_suite(
     workdir.mkdir(parents=True, exist_ok=True)
     units, skipped = plan(config)
     path = workdir / RESULTS
-    records, corrupt = read_results(path)
-    for c in corrupt:
-        log.warning("%s line %d skipped: %s", path, c.line, c.reason)
-    _check_same_config(records, config, path)
-    done = {(r["task"], r["method"], r["seed"]) for r in records}
-    pending = [u for u in units if u.key not in done]
-    (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    bar = None
-    if progress is not None:
-        bar = progress.add_task(
-            f"{config.suite}", total=len(units), completed=len(units) - len(pending)
-        )
-    out = ResultsFile(path)
     try:
+        out = ResultsFile(path)  # the lock is taken before the results are read
+    except BlockingIOError:
+        raise RunError(
+            f"another run is writing to {workdir}; wait for it or give this run another "
+            "work directory"
+        ) from None
+    try:
+        records, corrupt = read_results(path)
+        for c in corrupt:
+            log.warning("%s line %d skipped: %s", path, c.line, c.reason)
+        _check_same_config(records, config, path)
+        done = {(r["task"], r["method"], r["seed"]) for r in records}
+        pending = [u for u in units if u.key not in done]
+        (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        bar = None
+        if progress is not None:
+            bar = progress.add_task(
+                f"{config.suite}", total=len(units), completed=len(units) - len(pending)
+            )
         for record in execute(pending, config):
             out.write(record)
             records.append(record)
@@ -351,7 +360,10 @@ def run_suite(
     wanted = {u.key for u in units}
     mine = [r for r in records if (r["task"], r["method"], r["seed"]) in wanted]
     reports = write_reports(mine, workdir, config=config, skipped=skipped, corrupt=corrupt)
-    return RunSummary(workdir, mine, corrupt, skipped, len(pending), reports)
+    have = {(r["task"], r["method"], r["seed"]) for r in mine}
+    missing = [u for u in units if u.key not in have]
+    ran = len(pending) - len(missing)
+    return RunSummary(workdir, mine, corrupt, skipped, ran, reports, missing)
 
 
 def _check_same_config(records: list[dict[str, Any]], config: RunConfig, path: Path) -> None:

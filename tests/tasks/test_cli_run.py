@@ -117,3 +117,27 @@ def test_run_refuses_a_workdir_of_another_config(tmp_path: Path) -> None:
     )
     assert second.exit_code == 2
     assert "different config" in second.output
+
+
+def test_run_exits_1_when_a_result_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken_methods.py").write_text(
+        "def boom(task, seed, config):\n    raise RuntimeError('no')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(_suite(tmp_path)),
+            "--methods",
+            "broken_methods:boom",
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "RuntimeError: no" in result.output

@@ -333,3 +333,59 @@ def test_a_tiny_suite_on_a_dask_local_cluster(suite_file: Path, tmp_path: Path) 
         return {(r["task"], r["seed"]): (r["solved"], r["accuracy"]) for r in records}
 
     assert solved(summary.records) == solved(local.records)
+
+
+def test_a_second_run_on_a_busy_workdir_is_refused(suite_file: Path, tmp_path: Path) -> None:
+    from tasks._results import ResultsFile
+
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    holder = ResultsFile(workdir / "results.jsonl")
+    try:
+        with pytest.raises(RunError, match="another run is writing"):
+            run_suite(_config(suite_file, tasks=("size",)), workdir)
+    finally:
+        holder.close()
+    assert run_suite(_config(suite_file, tasks=("size",)), workdir).ran == 1
+
+
+def test_duplicate_mistyped_and_old_lines_are_reported_and_the_first_kept(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    base = {"suite": "s", "task": "t", "method": "search", "seed": 0, "version": 2}
+    lines = [
+        {**base, "solved": True, "accuracy": {"train": 1.0}},
+        {**base, "solved": False, "accuracy": {"train": 0.0}},
+        {**base, "task": ["t"], "solved": True, "accuracy": {}},
+        {**base, "seed": 1, "solved": "yes", "accuracy": {}},
+        {**base, "seed": 2, "solved": True, "accuracy": {"train": "all"}},
+        {**base, "seed": 3, "solved": True, "accuracy": {}, "version": 1},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    records, corrupt = read_results(path)
+    assert [(r["seed"], r["solved"]) for r in records] == [(0, True)]
+    reasons = {c.line: c.reason for c in corrupt}
+    assert "second line" in reasons[2]
+    assert "'task' must be a string" in reasons[3]
+    assert "'solved'" in reasons[4]
+    assert "'accuracy'" in reasons[5]
+    assert "version 1" in reasons[6]
+
+
+def test_no_method_is_scored_on_an_input_any_method_was_given_or_trained_on(
+    suite_file: Path,
+) -> None:
+    from tasks import suite
+    from tasks._methods import fit_inputs, scoring_set
+
+    config = _config(suite_file, train_samples=2000, eval_inputs=300)
+    task = suite("sorting")["sort_asc"]
+    scoring = scoring_set(task, 0, config)
+    seen = {repr(a) for a, _ in task.given(seed=0)} | {repr(a) for a in fit_inputs(task, 0, config)}
+    train_inputs, outputs = scoring.splits["train"]
+    assert len(train_inputs) == 300
+    assert not seen & {repr(a) for a in train_inputs}
+    assert outputs == [sorted(xs) for (xs,) in train_inputs]
+    assert scoring_set(task, 0, config).splits == scoring.splits  # the same for every method
+    # A task whose whole train distribution is in the training data has nothing held out.
+    tiny = suite("abstraction")["repeat"]
+    assert scoring_set(tiny, 0, config).splits["train"] == ([], [])
