@@ -209,12 +209,13 @@ def test_throughput(result: dict[str, Any]) -> None:
         assert r["library"] == lib
         assert not r["solved"]
         assert r["stop_reason"] == "time"
-        assert r["candidates_per_second"] > 0
-        assert r["programs_per_second"] > 0
+        # Rates are not asserted positive: on a loaded machine the half-second budget can
+        # end before the first row of candidates (speed is the benchmark's to measure).
+        assert r["candidates_per_second"] >= 0
+        assert r["programs_per_second"] >= 0
         assert r["candidates_per_second"] == pytest.approx(r["candidates"] / r["seconds"])
         assert r["programs_per_second"] == pytest.approx(r["programs"] / r["seconds"])
         top = r["top_productions"]
-        assert top
         seconds = [p["seconds"] for p in top]
         assert seconds == sorted(seconds, reverse=True)
         assert all(0 < p["share_of_seconds"] <= 1 for p in top)
