@@ -328,6 +328,7 @@ def run_suite(
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    config = _absolute_paths(config)
     units, skipped = plan(config)
     path = workdir / RESULTS
     try:
@@ -364,6 +365,17 @@ def run_suite(
     missing = [u for u in units if u.key not in have]
     ran = len(pending) - len(missing)
     return RunSummary(workdir, mine, corrupt, skipped, ran, reports, missing)
+
+
+def _absolute_paths(config: RunConfig) -> RunConfig:
+    """``config`` with a suite file and a library file named by absolute path, so that a
+    worker started elsewhere (a Dask worker, another directory) finds them."""
+    suite, library = config.suite, config.library
+    if Path(suite).suffix in (".toml", ".json") and Path(suite).exists():
+        suite = str(Path(suite).resolve())
+    if library.endswith(".abx") and Path(library).exists():
+        library = str(Path(library).resolve())
+    return replace(config, suite=suite, library=library)
 
 
 def _check_same_config(records: list[dict[str, Any]], config: RunConfig, path: Path) -> None:

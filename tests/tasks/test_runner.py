@@ -127,6 +127,17 @@ def test_cegis_off_searches_the_examples_alone(suite_file: Path, tmp_path: Path)
     assert checked.records[0]["details"]["verified"] is True
 
 
+def test_a_relative_suite_path_reaches_the_workers_as_an_absolute_one(
+    suite_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(suite_file.parent)
+    summary = run_suite(_config(Path(suite_file.name), tasks=("size",)), tmp_path / "run")
+    assert summary.records[0]["config"]["suite"] == str(suite_file.resolve())
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["suite"] == str(
+        suite_file.resolve()
+    )
+
+
 def test_a_different_config_is_refused_in_the_same_workdir(
     suite_file: Path, tmp_path: Path
 ) -> None:
