@@ -25,18 +25,20 @@ app = typer.Typer(
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED, "dreamcoder": dsl.DREAMCODER}
-
 LibraryOption = Annotated[
-    str, typer.Option("--library", "-l", help="Primitive library: core, extended or dreamcoder.")
+    str,
+    typer.Option("--library", "-l", help="core, extended, dreamcoder or an .abx file."),
 ]
 
 
 def _library(name: str) -> dsl.Library:
+    from tasks._suites import LIBRARIES, resolve_library
+    from tasks._task import TaskError
+
     try:
-        return LIBRARIES[name.lower()]
-    except KeyError:
-        _err.print(f"error: unknown library {name!r}; choose one of: {', '.join(LIBRARIES)}")
+        return resolve_library(name.lower() if name.lower() in LIBRARIES else name)
+    except TaskError as err:
+        _err.print(f"error: {err}", markup=False)
         raise typer.Exit(2) from None
 
 

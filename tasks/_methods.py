@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -358,8 +358,3 @@ def method(name: str) -> MethodInfo:
 def methods() -> tuple[str, ...]:
     """The names of the built-in methods."""
     return tuple(BUILT_IN_METHODS)
-
-
-def _check_names(names: Sequence[str]) -> None:
-    for n in names:
-        method(n)
