@@ -1,8 +1,9 @@
-"""The loops of CORE (and EXTENDED's ``count`` and ``zipwith``), run over lambda body
-functions (:mod:`synth._lambdas`).
+"""The loops of CORE (EXTENDED's ``count``, ``zipwith`` and ``scanl1``, DREAMCODER's
+``foldr``, ``iter`` and ``unfold``), run over lambda body functions (:mod:`synth._lambdas`).
 
-``map``, ``filter``, ``fold``, ``loop``, ``while_``, ``count`` and ``zipwith`` call a body
-function per element directly, without a lambda wrapper per call. Their values are exactly
+``map``, ``filter``, ``fold``, ``loop``, ``while_``, ``count``, ``zipwith``, ``scanl1``,
+``foldr``, ``iter`` and ``unfold`` call a body function per element directly, without a
+lambda wrapper per call. Their values are exactly
 those of the closures of :mod:`synth._closures`: the same fuel (one unit per lambda call, a
 list's length for each list an unchecked primitive builds), the same bounds, the same
 errors.
@@ -21,10 +22,18 @@ if TYPE_CHECKING:
     from synth._terms import TermStore
 
 LOOP_NAMES = frozenset(
-    {"map", "filter", "fold", "loop", "while_", "count", "zipwith", "foldr", "iter"}
+    {
+        *("map", "filter", "fold", "loop", "while_"),
+        *("count", "zipwith", "scanl1"),
+        *("foldr", "iter", "unfold"),
+    }
 )
-"""The loops run here (CORE's, EXTENDED's ``count`` and ``zipwith``, DREAMCODER's ``foldr``
-and ``iter``)."""
+"""The loops run here (CORE's, EXTENDED's ``count``, ``zipwith`` and ``scanl1``,
+DREAMCODER's ``foldr``, ``iter`` and ``unfold``)."""
+
+EXACT_LOOPS = frozenset({"while_", "unfold"})
+"""The loops whose number of lambda calls is not known before they run: their runners run
+every point exactly, a call at a time."""
 
 
 def loop_name(p: Any) -> str | None:
@@ -63,9 +72,9 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
     max_len = store.limits.max_list_len
     err = ERR
     budget_error = dsl.EvalBudgetError
-    # while_ runs exactly at every point; the others only where fuel runs out, so their
-    # exact loop is made then (a runner is made for every lambda a search tries)
-    exact = _exact(name, bodies, fuel) if name == "while_" else None
+    # while_ and unfold run exactly at every point; the others only where fuel runs out, so
+    # their exact loop is made then (a runner is made for every lambda a search tries)
+    exact = _exact(name, bodies, fuel, max_len) if name in EXACT_LOOPS else None
 
     def settle(charged: int, e: tuple[Any, ...], *args: Any) -> Any:
         """The value at one point that ran out of fuel with ``charged`` lambda calls charged
@@ -75,7 +84,7 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return _OUT_OF_FUEL
         fuel.left = budget
         try:
-            v = (exact or _exact(name, bodies, fuel))(e, *args)
+            v = (exact or _exact(name, bodies, fuel, max_len))(e, *args)
         except budget_error as exc:
             return _OUT_OF_FUEL if exc.resource == "fuel" else err
         except Exception:
@@ -186,7 +195,43 @@ def make_runner(store: TermStore, name: str, bodies: list[BodyFn]) -> Runner:
             return tuple(out)
 
         return run_map
-    if name == "while_":  # the number of calls is not known before: exact at every point
+    if name == "scanl1":
+
+        def run_scan(
+            columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
+        ) -> tuple[Any, ...]:
+            out = []
+            for e, xs in zip(pts, columns[0], strict=True):
+                if xs is err:
+                    out.append(err)
+                    continue
+                v: Any = xs
+                calls = len(xs) - 1 if xs else 0
+                try:
+                    fuel.left = budget - calls
+                    if fuel.left < 0:
+                        raise budget_error("fuel", budget)
+                    if calls > 0:
+                        acc = xs[0]
+                        scanned = [acc]
+                        for x in xs[1:]:
+                            acc = f(e, acc, x)
+                            scanned.append(acc)
+                        v = tuple(scanned)
+                except budget_error as exc:
+                    if exc.resource == "fuel":
+                        v = settle(calls, e, xs)
+                        if v is _OUT_OF_FUEL:
+                            return (err,) * len(pts)
+                    else:
+                        v = err
+                except Exception:
+                    v = err
+                out.append(v)  # as long as xs, each element checked by the body
+            return tuple(out)
+
+        return run_scan
+    if name in EXACT_LOOPS:  # the number of calls is not known before: exact at every point
 
         def run_while(
             columns: Sequence[Sequence[Any]], pts: Sequence[tuple[Any, ...]]
@@ -222,7 +267,7 @@ class _OutOfFuelMarker:
 _OUT_OF_FUEL = _OutOfFuelMarker()
 
 
-def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
+def _exact(name: str, bodies: list[BodyFn], fuel: Any, max_len: int) -> Callable[..., Any]:
     """Loop ``name`` at one point, charging fuel a call at a time as the closures do."""
     f = bodies[0]
 
@@ -261,6 +306,18 @@ def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
             return tuple(out)
 
         return zipwith
+    if name == "scanl1":
+
+        def scan(e: tuple[Any, ...], xs: tuple[Any, ...]) -> Any:
+            if not xs:
+                return ()
+            out = [xs[0]]
+            for x in xs[1:]:
+                tick()
+                out.append(f(e, out[-1], x))
+            return tuple(out)
+
+        return scan
     if name in ("map", "filter", "count"):
 
         def map_(e: tuple[Any, ...], xs: tuple[Any, ...]) -> Any:
@@ -298,4 +355,58 @@ def _exact(name: str, bodies: list[BodyFn], fuel: Any) -> Callable[..., Any]:
                 state = new
 
         return while_
+    if name == "unfold":
+        emit, step = bodies[1], bodies[2]
+        too_long = dsl.EvalBudgetError("list length", max_len)
+
+        def unfold_(e: tuple[Any, ...], x: Any) -> Any:
+            # as bounded_unfold with closures that tick before each call; the ticks are
+            # written in place
+            out: list[Any] = []
+            while True:
+                fuel.left -= 1
+                if fuel.left < 0:
+                    raise dsl.EvalBudgetError("fuel", 0)
+                if stop(e, x, None):
+                    return tuple(out)
+                if len(out) >= max_len:
+                    raise too_long
+                fuel.left -= 1
+                if fuel.left < 0:
+                    raise dsl.EvalBudgetError("fuel", 0)
+                out.append(emit(e, x, None))
+                fuel.left -= 1
+                if fuel.left < 0:
+                    raise dsl.EvalBudgetError("fuel", 0)
+                new = step(e, x, None)
+                if new == x:
+                    # a fixed point of the step where stop is false: the same element is
+                    # emitted until the list passes the bound, 3 calls each and a last
+                    # stop; or fuel runs out first (without running until it does)
+                    if fuel.left >= 3 * (max_len - len(out)) + 1:
+                        raise too_long
+                    raise dsl.EvalBudgetError("fuel", 0)
+                x = new
+
+        stop = f
+        return unfold_
     raise ValueError(f"{name!r} is not a loop run here")
+
+
+def bounded_unfold(max_len: int) -> Callable[..., tuple[Any, ...]]:
+    """DREAMCODER's ``unfold`` as the search runs it: a list that would grow beyond
+    ``max_len`` fails (``EvalBudgetError``) before its next element is computed, so that an
+    unfold that never stops costs ``max_len`` steps, not all the fuel of its point
+    (:class:`~synth.SearchLimits`). Otherwise exactly ``dsl.DREAMCODER``'s ``unfold``: the
+    answer a search returns runs in the interpreter, with its own limits."""
+
+    def unfold(x: Any, stop: Any, emit: Any, step: Any) -> tuple[Any, ...]:
+        out: list[Any] = []
+        while not stop(x):
+            if len(out) >= max_len:
+                raise dsl.EvalBudgetError("list length", max_len)
+            out.append(emit(x))
+            x = step(x)
+        return tuple(out)
+
+    return unfold

@@ -34,7 +34,7 @@ from synth._closures import build_closure
 from synth._grammar import Production
 from synth._kernels import ERR, TOTAL2, Kernel, kernel_for, kernels
 from synth._lambdas import BodyBuilder
-from synth._loops import Runner, loop_name, make_runner
+from synth._loops import EXACT_LOOPS, Runner, bounded_unfold, loop_name, make_runner
 
 
 class _Fuel:
@@ -232,6 +232,7 @@ class TermStore:
         self._loop_shapes: dict[int, tuple[int, bool]] = {}
         self._kernels: dict[str, Kernel] = kernels(self.limits.max_list_len)
         self.fast_loops = fast_loops
+        self._bounded_unfold = bounded_unfold(self.limits.max_list_len)
         self.bodies = BodyBuilder(self)
         # rule -> (its lambda terms -> the loop that runs the application; None: closures)
         self._runners: dict[int, dict[tuple[int, ...], Runner | None]] = {}
@@ -425,14 +426,17 @@ class TermStore:
             return v == target if len(v) == len(target) else v[: len(target)] == target
         pts = self.points(self.rule_env[rid])
         # A lambda's body function pays off over many calls; most candidates fail on their
-        # first example, run through closures (which give the same values). Not while_:
-        # its runner stops at a fixed point of the step at once, where closures would run
-        # until fuel runs out.
+        # first example, run through closures (which give the same values). Not while_ or
+        # unfold, whose runners run every point exactly anyway (and while_'s stops at a
+        # fixed point of the step at once, where closures would run until fuel runs out).
         shape = self._loop_shapes.get(rid)
         if shape is None:
             p = self.rule_prod[rid]
             n_fn = sum(isinstance(a, TFun) for a in p.args)
-            shape = self._loop_shapes[rid] = (n_fn, loop_name(p) == "while_" and self.fast_loops)
+            shape = self._loop_shapes[rid] = (
+                n_fn,
+                loop_name(p) in EXACT_LOOPS and self.fast_loops,
+            )
         n_fn, by_runner = shape
         built = by_runner or kids[len(kids) - n_fn :] in self._runners.get(rid, ())
         if target and not built and self._first_by_closures(rid, kids, pts[0]) != target[0]:
@@ -838,6 +842,9 @@ class TermStore:
         definition runs in the interpreter, with the search's fuel)."""
         if p.kind == "prim":
             impl: Callable[..., Any] = p.payload.impl
+            if p.name == "unfold" and impl is _DREAMCODER_UNFOLD:
+                # bounded as it builds, so that one that never stops is cheap to drop
+                impl = self._bounded_unfold
             return impl
         if p.kind == "def":
             fn = self._defs.get(p.name)
@@ -864,6 +871,7 @@ class TermStore:
 
 
 _UNMADE: Any = object()  # a first-point applier not made yet
+_DREAMCODER_UNFOLD: Any = dsl.DREAMCODER["unfold"].impl  # type: ignore[union-attr]
 
 
 def built_in(prim: dsl.Primitive) -> bool:

@@ -1,6 +1,6 @@
 """Fast loops (synth._lambdas) against the closures they replace.
 
-Law: a search whose built-in loops (CORE's, EXTENDED's, DREAMCODER's ``foldr`` and ``iter``)
+Law: a search whose built-in loops (CORE's, EXTENDED's, DREAMCODER's)
 run through body functions builds exactly the terms, with
 exactly the values, that it builds when they run through closures — errors, bounds and
 fuel (including running out of it) included.
@@ -41,10 +41,11 @@ def _search(
     limits: synth.SearchLimits,
     fast: bool,
     budget: int | None = None,
+    max_depth: int = 5,
 ) -> synth.TermStore:
     outs = [0 if sig.ret == dsl.INT else () for _ in args]
     store = synth.TermStore(args, outs, limits=limits, fast_loops=fast)
-    pcfg = synth.Grammar.from_library(library, sig, max_depth=5).uniform()
+    pcfg = synth.Grammar.from_library(library, sig, max_depth=max_depth).uniform()
     if budget is None:  # the others have more first-order rules than CORE
         budget = 2_500 if library is dsl.CORE else 4_000
     for _ in synth.BottomUp(pcfg, store, max_candidates=budget):
@@ -78,14 +79,26 @@ def test_fast_loops_build_the_same_terms_as_closures(
     assert library is not dsl.CORE or not varied or any(fast.higher_order[r] for r in fast.rule)
 
 
-@pytest.mark.parametrize("loop", ["foldr", "iter"])
-def test_dreamcoder_loops_run_through_body_functions(loop: str) -> None:
-    # not vacuous: DREAMCODER's foldr and iter have runners, which agree with the closures
-    sig = dsl.parse_type("(list[int]) -> int")
+@pytest.mark.parametrize(
+    ("loop", "signature", "library"),
+    [
+        ("foldr", "(list[int]) -> int", dsl.DREAMCODER),
+        ("iter", "(list[int]) -> int", dsl.DREAMCODER),
+        ("unfold", "(list[int]) -> list[int]", dsl.DREAMCODER),
+        ("scanl1", "(list[int]) -> list[int]", dsl.EXTENDED),
+    ],
+)
+def test_other_libraries_loops_run_through_body_functions(
+    loop: str, signature: str, library: dsl.Library
+) -> None:
+    # not vacuous: DREAMCODER's foldr, iter and unfold and EXTENDED's scanl1 have runners,
+    # which agree with the closures
+    sig = dsl.parse_type(signature)
     args = [((3, 1, 2),), ((5, 0),), ((4,),)]
     limits = synth.SearchLimits(fuel=40)
-    fast = _search(sig, dsl.DREAMCODER, args, limits, True, 60_000)
-    slow = _search(sig, dsl.DREAMCODER, args, limits, False, 60_000)
+    depth = 6 if loop == "unfold" else 5  # unfold's three lambdas sit a level deeper
+    fast = _search(sig, library, args, limits, True, 60_000, depth)
+    slow = _search(sig, library, args, limits, False, 60_000, depth)
     assert fast.kids == slow.kids
     assert fast.vec == slow.vec
     rules = {r for r, p in enumerate(fast.rule_prod) if p.name == loop}
@@ -244,3 +257,75 @@ def test_a_body_shape_decides_its_text_and_the_values_it_binds() -> None:
         )
         checked += 1
     assert checked > 100 and len(texts) < checked  # shapes recur
+
+
+def test_an_unfold_that_never_stops_fails_at_the_list_bound_not_at_the_end_of_fuel() -> None:
+    # unfold(n, x == 0, x, x - 1) counts down; from a negative seed it never stops. The
+    # search drops it at that point once its list passes the bound (14 here), after 15
+    # stops, 14 emits and 14 steps, not after all 10,000 units of the point's fuel, and the
+    # other points keep their values.
+    store = synth.TermStore(
+        [(3,), (-1,)], [(), ()], limits=synth.SearchLimits(fuel=10_000, max_list_len=14)
+    )
+    calls = []
+
+    def stop(e: tuple[Any, ...], x: int, a: None) -> bool:
+        calls.append(x)
+        return x == 0
+
+    def emit(e: tuple[Any, ...], x: int, a: None) -> int:
+        return x
+
+    def step(e: tuple[Any, ...], x: int, a: None) -> int:
+        return x - 1
+
+    run = make_runner(store, "unfold", [stop, emit, step])
+    assert run([[3, -1]], store.points(())) == ((3, 2, 1), synth.ERR)
+    assert len(calls) == 4 + 15
+    # the closures (dsl.DREAMCODER's unfold, bounded by the search) agree
+    bounded = store.implementation(_unfold_production())
+    assert bounded(3, lambda x: x == 0, lambda x: x, lambda x: x - 1) == (3, 2, 1)
+    with pytest.raises(dsl.EvalBudgetError, match="list length"):
+        bounded(-1, lambda x: x == 0, lambda x: x, lambda x: x - 1)
+
+
+def _unfold_production() -> Any:
+    grammar = synth.Grammar.from_library(dsl.DREAMCODER, dsl.parse_type("(int) -> list[int]"))
+    return next(
+        r.production for rs in grammar.rules.values() for r in rs if r.production.name == "unfold"
+    )
+
+
+@pytest.mark.parametrize(("fuel", "expected"), [(43, (synth.ERR, ())), (42, None)])
+def test_an_unfold_at_a_fixed_point_fails_as_running_it_would(
+    fuel: int, expected: tuple[Any, ...] | None
+) -> None:
+    # unfold(x, x == 1, x, 7): from 7 the step stays at 7. Run to the end, the list passes
+    # the bound of 14 after 15 stops, 14 emits and 14 steps: 43 calls. With 43 units of
+    # fuel, the point fails there (and the other keeps its value); with 42, fuel runs out
+    # first, which drops the whole candidate. The runner knows it at the first repeat.
+    store = synth.TermStore(
+        [(7,), (1,)], [(), ()], limits=synth.SearchLimits(fuel=fuel, max_list_len=14)
+    )
+    run = make_runner(
+        store,
+        "unfold",
+        [lambda e, x, a: x == 1, lambda e, x, a: x, lambda e, x, a: 7],
+    )
+    got = run([[7, 1]], store.points(()))
+    assert got == (expected or (synth.ERR, synth.ERR))
+    # the same with the closures' unfold, a tick per call
+    ticks = 0
+
+    def tick(f: Any) -> Any:
+        def g(x: Any) -> Any:
+            nonlocal ticks
+            ticks += 1
+            return f(x)
+
+        return g
+
+    bounded = store.implementation(_unfold_production())
+    with pytest.raises(dsl.EvalBudgetError, match="list length"):
+        bounded(7, tick(lambda x: x == 1), tick(lambda x: x), tick(lambda x: 7))
+    assert ticks == 43
