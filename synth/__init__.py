@@ -21,6 +21,7 @@ from synth._config import (
     bottom_up,
     heap,
 )
+from synth._derivation import Derivation, DerivationError, Step, StepView
 from synth._express import to_expr
 from synth._grammar import (
     DEFAULT_CONSTANTS,
@@ -39,6 +40,7 @@ from synth._spec import Budget, Example, Property, Spec, SpecError
 from synth._synthesize import Enumerated, SynthesisResult, enumerate, synthesize
 from synth._terms import Bounds, SearchLimits, TermStore
 from synth._verify import Counterexample, VerificationReport, sample_inputs, verify
+from synth._vocabulary import Vocabulary, VocabularyError
 
 __all__ = [
     "DEFAULT_CONSTANTS",
@@ -52,6 +54,8 @@ __all__ = [
     "ConfigError",
     "Context",
     "Counterexample",
+    "Derivation",
+    "DerivationError",
     "Enumerated",
     "Enumerator",
     "Example",
@@ -67,11 +71,15 @@ __all__ = [
     "SearchSpace",
     "Spec",
     "SpecError",
+    "Step",
+    "StepView",
     "SynthesisConfig",
     "SynthesisResult",
     "TermStore",
     "Verification",
     "VerificationReport",
+    "Vocabulary",
+    "VocabularyError",
     "bottom_up",
     "costs_from_pcfg",
     "enumerate",

@@ -18,6 +18,7 @@ import contextvars
 import functools
 import itertools
 import math
+import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,6 +29,7 @@ import dsl
 from dsl import BOOL, INT, Library, Primitive, TFun, TList, Type
 
 if TYPE_CHECKING:
+    from synth._derivation import Derivation
     from synth._spec import Spec
 
 Kind = Literal["prim", "def", "param", "var", "const", "singleton", "lambda", "self", "lift"]
@@ -43,8 +45,10 @@ class Production:
     """One way to fill a hole of type ``type``.
 
     Attributes:
-        name: the key that weights use: a primitive's or definition's name, a parameter's
-            name, ``var<i>`` for the i-th bound variable, the constant's source text
+        name: the key that weights use: a primitive's or definition's name, ``param<i>``
+            for the i-th parameter (by position, whatever the spec calls it, so that names
+            do not depend on the task), ``var<i>`` for the i-th bound variable, the
+            constant's source text
             (``0``, ``[]``), ``[_]`` (singleton list), ``lambda`` or ``self``; bottom-up
             search adds ``lift`` (a closed program used under a lambda).
         kind: what the production builds.
@@ -269,8 +273,10 @@ class Grammar:
                     Production(name, kind, inst.ret, inst.params, item)
                 )
         leaves: dict[Type, list[Production]] = {}
-        for i, (pname, ptype) in enumerate(zip(names, sig.params, strict=True)):
-            leaves.setdefault(ptype, []).append(Production(pname, "param", ptype, (), i))
+        for i, ptype in enumerate(sig.params):
+            # named by position, not by the spec's names: weights (and a guide's vocabulary)
+            # then mean the same in every task of a signature
+            leaves.setdefault(ptype, []).append(Production(f"param{i}", "param", ptype, (), i))
         for value in constants:
             internal = dsl.to_internal(value)
             for t in _const_type(internal, universe):
@@ -386,6 +392,17 @@ class Grammar:
         """The unguided PCFG: in each nonterminal every rule is equally likely."""
         return PCFG.from_weights(self, {})
 
+    def derive(self, program: dsl.Definition | dsl.Expr) -> Derivation:
+        """The derivation of ``program`` in this grammar: the rule chosen at each
+        nonterminal (see :func:`synth.Derivation`).
+
+        Raises:
+            DerivationError: the grammar cannot derive the program.
+        """
+        from synth._derivation import derive
+
+        return derive(self, program)
+
     def __repr__(self) -> str:
         n_rules = sum(len(r) for r in self.rules.values())
         return (
@@ -449,6 +466,60 @@ class PCFG:
                 ws, total = [1.0] * len(rules), float(len(rules))
             logprobs[nt] = tuple(math.log(w / total) if w > 0 else -math.inf for w in ws)
         return cls(grammar, logprobs)
+
+    @classmethod
+    def from_log_weights(
+        cls, grammar: Grammar, log_weight: Callable[[NonTerminal, Production], float]
+    ) -> PCFG:
+        """Normalise log-weights (a network's logits) per nonterminal into a PCFG: each
+        rule's probability is the softmax of the log-weights of its nonterminal's rules.
+        A log-weight of ``-inf`` removes a rule; a nonterminal whose log-weights are all
+        ``-inf`` falls back to uniform.
+        """
+        logprobs: dict[NonTerminal, tuple[float, ...]] = {}
+        for nt, rules in grammar.rules.items():
+            ws = [float(log_weight(nt, r.production)) for r in rules]
+            if any(math.isnan(w) or w == math.inf for w in ws):
+                raise ValueError(f"log-weights must be numbers below +inf, got {ws} at {nt}")
+            top = max(ws, default=-math.inf)
+            if top == -math.inf:
+                ws, top = [0.0] * len(rules), 0.0
+            log_total = top + math.log(math.fsum(math.exp(w - top) for w in ws))
+            logprobs[nt] = tuple(w - log_total for w in ws)
+        return cls(grammar, logprobs)
+
+    def sample(self, rng: random.Random | int | None = None) -> Derivation:
+        """A random program of the grammar, drawn from this PCFG: each nonterminal's rule
+        with its probability, from the start down.
+
+        Args:
+            rng: a ``random.Random``, or a seed for one.
+
+        Example:
+            >>> import dsl, synth
+            >>> g = synth.Grammar.from_library(dsl.CORE, "(list[int]) -> int", max_depth=3)
+            >>> d = g.uniform().sample(0)
+            >>> d.log_probability(g.uniform()) < 0
+            True
+        """
+        from synth._derivation import sample
+
+        if not isinstance(rng, random.Random):
+            rng = random.Random(rng)
+        return sample(self, rng)
+
+    def log_probability(self, program: dsl.Definition | dsl.Expr | Derivation) -> float:
+        """The natural log of the probability of a derivation of this grammar under this
+        PCFG; of a program, that of the derivation :meth:`Grammar.derive` finds (a program
+        whose subexpressions type in several ways has one derivation per typing).
+
+        Raises:
+            DerivationError: the grammar cannot derive the program.
+        """
+        from synth._derivation import Derivation
+
+        d = program if isinstance(program, Derivation) else self.grammar.derive(program)
+        return d.log_probability(self)
 
     def probability(self, nt: NonTerminal, production_name: str) -> float:
         """Probability of the production called ``production_name`` at ``nt`` (0 if absent)."""

@@ -90,7 +90,7 @@ def test_grammar_is_well_typed_and_depth_bounded(signature: str, max_depth: int)
                 assert child.context == (p.name, k)
                 assert child.lambdas == nt.lambdas
             if p.kind == "param":
-                assert p.name == g.param_names[p.payload]
+                assert p.name == f"param{p.payload}"
                 assert p.type == sig.params[p.payload]
             elif p.kind == "var":
                 assert p.type == nt.env[p.payload]
@@ -111,7 +111,7 @@ def test_grammar_is_well_typed_and_depth_bounded(signature: str, max_depth: int)
 def test_max_depth_one_has_only_leaves() -> None:
     g = Grammar.from_library(dsl.CORE, "(list[int], int) -> int", max_depth=1)
     assert list(g.rules) == [g.start]
-    assert {r.production.name for r in g.rules[g.start]} == {"n", "0", "1", "2"}
+    assert {r.production.name for r in g.rules[g.start]} == {"param1", "0", "1", "2"}
 
 
 def test_bad_max_depth() -> None:
@@ -225,7 +225,7 @@ def test_exclude_removes_primitives_everywhere() -> None:
     )
     names = {r.production.name for rules in g.rules.values() for r in rules}
     assert not names & {"reverse", "map", "fold"}
-    assert {"filter", "tail", "xs"} <= names
+    assert {"filter", "tail", "param0"} <= names
     full = Grammar.from_library(dsl.CORE, "(list[int]) -> list[int]", max_depth=4)
     assert {"reverse", "map", "fold"} <= {
         r.production.name for rules in full.rules.values() for r in rules
@@ -287,7 +287,7 @@ def test_tiny_library_grammar_uses_only_its_primitive() -> None:
     tiny = dsl.Library("tiny", (dsl.CORE["add"],))
     g = Grammar.from_library(tiny, "(int) -> int", max_depth=3)
     prims = {r.production.name for rules in g.rules.values() for r in rules}
-    assert prims == {"add", "n", "0", "1", "2"}
+    assert prims == {"add", "param0", "0", "1", "2"}
 
 
 # ---- guides ----------------------------------------------------------------------------------
