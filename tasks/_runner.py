@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
     import neural
 
+CACHE = ".cache/jax"
+"""Where a run's worker processes keep XLA's compiled programs, under its work directory."""
+
 log = logging.getLogger("abstrax.runner")
 
 
@@ -351,7 +354,7 @@ def run_suite(
             bar = progress.add_task(
                 f"{config.suite}", total=len(units), completed=len(units) - len(pending)
             )
-        for record in execute(pending, config):
+        for record in execute(pending, config, cache_dir=workdir / CACHE):
             out.write(record)
             records.append(record)
             if progress is not None and bar is not None:

@@ -204,6 +204,10 @@ def needs(task, seed, config):
     return Outcome(None, None, None, {})
 
 needs.needs_reference = True
+
+def environment(task, seed, config):
+    cache = os.environ.get("JAX_COMPILATION_CACHE_DIR")
+    return Outcome(True, None, None, {"train": 1.0}, details={"cache": cache})
 """
 
 
@@ -241,6 +245,19 @@ def test_a_worker_that_dies_is_recorded_and_the_others_complete(
         "from_examples": None,
     }
     assert set(_keys(tmp_path / "run").values()) == {1}
+
+
+def test_worker_processes_share_a_compilation_cache_in_the_work_directory(
+    suite_file: Path, tmp_path: Path, user_methods: str
+) -> None:
+    # every task of a signature fits networks of the same shapes: workers keep XLA's
+    # compiled programs under the run's directory, so that each is compiled once
+    config = _config(
+        suite_file, tasks=("size", "backwards"), methods=(f"{user_methods}:environment",), jobs=2
+    )
+    summary = run_suite(config, tmp_path / "run")
+    caches = {r["details"]["cache"] for r in summary.records}
+    assert caches == {str(tmp_path / "run" / ".cache" / "jax")}
 
 
 def test_methods_that_need_a_reference_skip_example_only_tasks(
