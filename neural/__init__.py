@@ -1,8 +1,14 @@
 """The abstrax intuition, and the networks it is measured against.
 
-Built so far: the two *baselines* of the extrapolation experiment, networks that map a
-task's inputs to its outputs directly, trained on many input/output pairs: an MLP over
-padded vectors and a small Transformer over the list elements.
+- The *policy*: from a spec's examples, a Flax network predicts which productions of the
+  library's grammar a solution uses in which context, and guides the search with them
+  (:class:`NeuralGuide`, a :class:`synth.Guide`). It is trained on random programs of
+  the library run on random inputs (:func:`sample_dataset`, :func:`train_policy`), never
+  on suite or benchmark tasks; :func:`load_policy` loads a trained one, or the default
+  that ships for a built-in library.
+- The two *baselines* of the extrapolation experiment, networks that map a task's inputs
+  to its outputs directly, trained on many input/output pairs: an MLP over padded vectors
+  and a small Transformer over the list elements.
 
 Example:
     >>> import neural
@@ -15,16 +21,44 @@ Example:
 """
 
 from neural._config import BaselineConfig, BaselineKind, mlp_config, transformer_config
+from neural._data import Dataset, default_signatures, load_dataset, sample_dataset
 from neural._encode import VALUE_LIMIT, EncodingError
 from neural._fit import Baseline, fit_baseline
+from neural._policy import (
+    CheckpointError,
+    NeuralGuide,
+    Policy,
+    PolicyConfig,
+    encode_examples,
+    save_policy,
+)
+from neural._sample import DatasetError, Sample, read_shard, write_shard
+from neural._train import TrainConfig, load_policy, train_policy
 
 __all__ = [
     "VALUE_LIMIT",
     "Baseline",
     "BaselineConfig",
     "BaselineKind",
+    "CheckpointError",
+    "Dataset",
+    "DatasetError",
     "EncodingError",
+    "NeuralGuide",
+    "Policy",
+    "PolicyConfig",
+    "Sample",
+    "TrainConfig",
+    "default_signatures",
+    "encode_examples",
     "fit_baseline",
+    "load_dataset",
+    "load_policy",
     "mlp_config",
+    "read_shard",
+    "sample_dataset",
+    "save_policy",
+    "train_policy",
     "transformer_config",
+    "write_shard",
 ]

@@ -10,6 +10,7 @@ JSON-lines file of samples: plain data, readable anywhere, never pickle.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
 from collections.abc import Iterable, Iterator
@@ -87,11 +88,16 @@ class Sample:
 
 def write_shard(path: str | Path, samples: Iterable[Sample]) -> int:
     """Write ``samples`` to a gzipped JSON-lines shard at ``path`` (through a temporary
-    file renamed at the end, so a crash never leaves half a shard). Returns the count."""
+    file renamed at the end, so a crash never leaves half a shard). Returns the count.
+    The same samples give the same bytes (the gzip header holds no time or file name)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with gzip.open(tmp, "wt", encoding="utf-8") as f:
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8") as f,
+    ):
         for s in samples:
             f.write(json.dumps(s.to_json(), separators=(",", ":")) + "\n")
             n += 1

@@ -1,0 +1,527 @@
+"""The neural policy: a spec's input/output examples -> logits for a library's vocabulary.
+
+Encoding. Every example becomes a row of *tokens*, each four small ints: a value id, a
+slot id (which argument, or the output, and what kind of token), and its position in its
+list from the start and from the end. An int or bool is one token; a list is a *header*
+token, whose value id is its length, then one token per element. A row holds the
+arguments (the first :data:`MAX_ARGS`; more are dropped) and then the output, packed at
+the front and padded to ``(MAX_ARGS + 1) * (1 + max_list_len)`` tokens. Nothing is ever
+refused:
+
+- ints in ``[-value_range, value_range]`` have an id each; beyond, ``|v|`` in
+  ``(2^b R, 2^(b+1) R]`` shares the id of bucket ``b`` (per sign, ``b`` < :data:`BUCKETS`,
+  the last bucket open-ended): order of magnitude kept, digits lost;
+- lists longer than ``max_list_len`` keep their first ``max_list_len`` elements (the
+  header still says the length, up to :data:`MAX_LENGTH_ID`, beyond which lengths share
+  one id);
+- a value that is neither an int, a bool nor a list of them (a nested list) is one
+  ``other`` token;
+- at most ``max_examples`` examples are read (the first ones); fewer leave rows masked.
+
+Model. Each example's tokens go through a small pre-norm Transformer, with attention only
+within the example, so an output element can look at the input elements it may come from
+(a copy, a reversal, a filter): relations between the input and the output are what
+separate ``reverse`` from ``sort``, and DeepSets (a sum of per-token features) cannot see
+them. The tokens are pooled (masked mean and max) into an example vector, and the examples
+into a spec vector with the same symmetric, masked pooling, so that the policy is
+invariant to the order of the examples. The output is factorised: for each context ``c``
+a query ``q_c = W gelu(norm(s + e_c))`` from the spec vector ``s`` and a learned context
+embedding ``e_c``; the logit of production ``p`` is ``q_c . f_p / sqrt(rank) + b[c, p]``
+with learned production embeddings ``f_p`` and a learned bias table ``b`` (the spec-free
+prior). At the default size this is about 0.2 M parameters (under 1 MB of float32) for
+any of the built-in libraries.
+
+References:
+    Balog et al., "DeepCoder: Learning to Write Programs", ICLR 2017 (examples encoded
+    separately, pooled over the set).
+    Fijalkow et al., "Scaling Neural Program Synthesis with Distribution-based Search",
+    AAAI 2022 (a network's output as the weights of a context-indexed grammar).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpy.typing as npt
+from flax import nnx, serialization
+
+import dsl
+import synth
+from neural._transformer import Block
+
+#: The most arguments encoded; the rest are dropped (the vocabulary has ``param0..2``).
+MAX_ARGS = 3
+#: Buckets per sign for ints beyond ``value_range``.
+BUCKETS = 8
+#: List lengths at or above this share one header id.
+MAX_LENGTH_ID = 32
+
+# value ids: padding, the two bools, "other", list lengths, then the ints
+PAD, TRUE, FALSE, OTHER = 0, 1, 2, 3
+_LENGTH_BASE = 4
+_INT_BASE = _LENGTH_BASE + MAX_LENGTH_ID + 1
+# kinds of token: scalar int, scalar bool, header of list[int], of list[bool], int element,
+# bool element, other
+_INT, _BOOL, _LIST_INT, _LIST_BOOL, _ELEM_INT, _ELEM_BOOL, _OTHER = range(7)
+_KINDS = 7
+_ROLES = MAX_ARGS + 1  # the arguments, then the output
+#: Channels of a token: value id, slot id (role * kinds + kind), position, reverse position.
+CHANNELS = 4
+
+IntArray = npt.NDArray[np.int32]
+
+
+class CheckpointError(dsl.AbstraxError, ValueError):
+    """A policy or checkpoint that cannot be loaded: a missing directory, a corrupt or
+    truncated file, one made for another library or vocabulary. The message names the
+    path and what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The policy's sizes and how it encodes examples.
+
+    Attributes:
+        width: width of the token encoder. Default 64.
+        depth: Transformer layers per example. Default 2.
+        heads: attention heads (must divide ``width``). Default 4.
+        hidden: width of the example and spec vectors and of each context's query.
+            Default 128.
+        rank: width of the production embeddings, the rank of the spec-dependent part
+            of the logits. Default 64.
+        max_examples: examples read per spec (the first ones). Default 10.
+        max_list_len: list elements read per list (the first ones). Default 12.
+        value_range: ints in ``[-value_range, value_range]`` have their own embedding;
+            larger ones share one per power of two (see the module docstring). Default 100
+            (the training inputs' ints are within it).
+    """
+
+    width: int = 64
+    depth: int = 2
+    heads: int = 4
+    hidden: int = 128
+    rank: int = 64
+    max_examples: int = 10
+    max_list_len: int = 12
+    value_range: int = 100
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            low = 0 if f.name == "depth" else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise synth.ConfigError(
+                    f"PolicyConfig.{f.name}: expected an int >= {low}, got {value!r}"
+                )
+        if self.width % self.heads:
+            raise synth.ConfigError(
+                f"PolicyConfig: heads ({self.heads}) must divide width ({self.width})"
+            )
+
+    @property
+    def tokens(self) -> int:
+        """Tokens per example row: ``(MAX_ARGS + 1) * (1 + max_list_len)``."""
+        return _ROLES * (1 + self.max_list_len)
+
+    @property
+    def num_values(self) -> int:
+        """Rows of the value embedding."""
+        return _INT_BASE + 2 * self.value_range + 1 + 2 * BUCKETS
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON- and TOML-ready)."""
+        return asdict(self)
+
+
+def value_id(v: int, value_range: int) -> int:
+    """The embedding id of int ``v`` (exact within ``value_range``, else its bucket)."""
+    if -value_range <= v <= value_range:
+        return _INT_BASE + value_range + v
+    bucket = min(((abs(v) - 1) // value_range).bit_length() - 1, BUCKETS - 1)
+    base = _INT_BASE + 2 * value_range + 1
+    return base + bucket + (BUCKETS if v < 0 else 0)
+
+
+@functools.lru_cache(maxsize=256)
+def _param_types(signature: str | dsl.TFun) -> tuple[tuple[dsl.Type, ...], dsl.Type]:
+    t = dsl.parse_type(signature) if isinstance(signature, str) else signature
+    if not isinstance(t, dsl.TFun):
+        raise synth.SpecError(f"a signature is a function type, got {t}")
+    return t.params, t.ret
+
+
+def _scalar(v: Any, value_range: int) -> tuple[int, int]:
+    """(value id, kind) of a value that is not a list."""
+    if isinstance(v, bool | np.bool_):
+        return (TRUE if v else FALSE), _BOOL
+    if isinstance(v, int | np.integer):
+        return value_id(int(v), value_range), _INT
+    return OTHER, _OTHER
+
+
+def encode_examples(
+    signature: str | dsl.TFun,
+    examples: Sequence[tuple[Sequence[Any], Any]],
+    *,
+    config: PolicyConfig,
+) -> IntArray:
+    """The tokens of a spec's examples (see the module docstring).
+
+    Args:
+        signature: the spec's type (text or ``dsl.TFun``); says the element type of empty
+            lists.
+        examples: ``(args, output)`` pairs; lists as lists or tuples.
+        config: the encoding's sizes.
+
+    Returns:
+        ``int32 [max_examples, tokens, CHANNELS]``: per token its value id (0: padding),
+        slot id, position and reverse position. Never raises for a value: see the module
+        docstring for how out-of-range values, long lists and odd values are read.
+
+    Raises:
+        SpecError: ``signature`` is not a function type.
+    """
+    params, ret = _param_types(signature)
+    slot_types = (*params[:MAX_ARGS], *([None] * (MAX_ARGS - min(len(params), MAX_ARGS))), ret)
+    m, r = config.max_list_len, config.value_range
+    out = np.zeros((config.max_examples, config.tokens, CHANNELS), np.int32)
+    for row, (args, output) in enumerate(examples[: config.max_examples]):
+        values = (*tuple(args)[:MAX_ARGS], *([None] * MAX_ARGS))[:MAX_ARGS] + (output,)
+        tokens: list[tuple[int, int, int, int]] = []
+        for role, (t, v) in enumerate(zip(slot_types, values, strict=True)):
+            if t is None:
+                continue
+            base = role * _KINDS
+            if isinstance(v, list | tuple):
+                n = len(v)
+                bools = (isinstance(t, dsl.TList) and t.elem == dsl.BOOL) or (
+                    n > 0 and isinstance(v[0], bool)
+                )
+                header = _LIST_BOOL if bools else _LIST_INT
+                tokens.append((_LENGTH_BASE + min(n, MAX_LENGTH_ID), base + header, 0, 0))
+                for i, x in enumerate(v[:m]):
+                    vid, kind = _scalar(x, r)
+                    kind = {_INT: _ELEM_INT, _BOOL: _ELEM_BOOL}.get(kind, _OTHER)
+                    tokens.append((vid, base + kind, i, min(n - 1 - i, m - 1)))
+            else:
+                vid, kind = _scalar(v, r)
+                tokens.append((vid, base + kind, 0, 0))
+        out[row, : len(tokens)] = tokens
+    return out
+
+
+def spec_examples(spec: synth.Spec) -> list[tuple[tuple[Any, ...], Any]]:
+    """A spec's examples as ``(args, output)`` pairs, for :func:`encode_examples`."""
+    return [(e.args, e.output) for e in spec.examples]
+
+
+class Policy(nnx.Module):
+    """Examples -> a ``[contexts, productions]`` table of logits (module docstring).
+
+    Args:
+        config: sizes and encoding.
+        shape: ``(contexts, productions)``: the vocabulary's shape.
+        rngs: initialisation randomness.
+    """
+
+    def __init__(self, config: PolicyConfig, shape: tuple[int, int], *, rngs: nnx.Rngs) -> None:
+        w, h, d = config.width, config.hidden, config.rank
+        contexts, productions = shape
+        self.config = config
+        self.shape = shape
+        self.value = nnx.Embed(config.num_values, w, rngs=rngs)
+        self.slot = nnx.Embed(_ROLES * _KINDS, w, rngs=rngs)
+        self.pos = nnx.Embed(config.max_list_len, w, rngs=rngs)
+        self.rpos = nnx.Embed(config.max_list_len, w, rngs=rngs)
+        self.blocks = nnx.List([Block(w, config.heads, rngs=rngs) for _ in range(config.depth)])
+        self.norm = nnx.LayerNorm(w, rngs=rngs)
+        self.example = nnx.Linear(2 * w, h, rngs=rngs)
+        self.spec = nnx.Linear(2 * h, h, rngs=rngs)
+        self.context = nnx.Embed(contexts, h, rngs=rngs)
+        self.context_norm = nnx.LayerNorm(h, rngs=rngs)
+        self.query = nnx.Linear(h, d, rngs=rngs)
+        self.production = nnx.Embed(productions, d, rngs=rngs)
+        self.bias = nnx.Param(jnp.zeros(shape, jnp.float32))
+
+    def __call__(self, tokens: jax.Array) -> jax.Array:
+        """``tokens`` int ``[batch, examples, tokens, CHANNELS]`` (from
+        :func:`encode_examples`) -> logits float32 ``[batch, contexts, productions]``."""
+        b, e, t, _ = tokens.shape
+        mask = tokens[..., 0] != PAD  # [b, e, t]
+        x = (
+            self.value(tokens[..., 0])
+            + self.slot(tokens[..., 1])
+            + self.pos(tokens[..., 2])
+            + self.rpos(tokens[..., 3])
+        ).reshape(b * e, t, -1)
+        flat = mask.reshape(b * e, t)
+        bias = jnp.where(flat, 0.0, -1e9)[:, None, None, :]  # [b*e, 1, 1, t]: keys only
+        for block in self.blocks:
+            x = block(x, bias)
+        x = self.norm(x).reshape(b, e, t, -1)
+        per_example = jax.nn.gelu(self.example(_pool(x, mask, axis=2)))  # [b, e, hidden]
+        spec = jax.nn.gelu(self.spec(_pool(per_example, mask.any(-1), axis=1)))  # [b, hidden]
+        hidden = self.context_norm(spec[:, None, :] + self.context.embedding[...][None])
+        query = self.query(jax.nn.gelu(hidden))  # [b, contexts, rank]
+        logits = jnp.einsum("bcd,pd->bcp", query, self.production.embedding[...])
+        return logits / math.sqrt(query.shape[-1]) + self.bias[...]
+
+
+def _pool(x: jax.Array, mask: jax.Array, *, axis: int) -> jax.Array:
+    """Masked mean and max of ``x`` over ``axis`` (``mask`` has ``x``'s shape but its last
+    axis), concatenated: ``[..., 2 * features]``; zeros where nothing is unmasked."""
+    m = mask[..., None]
+    count = jnp.maximum(jnp.sum(m, axis=axis), 1)
+    mean = jnp.sum(jnp.where(m, x, 0.0), axis=axis) / count
+    top = jnp.max(jnp.where(m, x, -jnp.inf), axis=axis)
+    top = jnp.where(jnp.any(m, axis=axis), top, 0.0)
+    return jnp.concatenate([mean, top], axis=-1)
+
+
+def count_params(policy: Policy) -> int:
+    """The number of trained parameters of ``policy``."""
+    return int(sum(np.size(x) for x in jax.tree.leaves(nnx.state(policy, nnx.Param))))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _forward(graphdef: Any, state: Any, tokens: jax.Array) -> jax.Array:
+    # Keyed on the graph definition, so every guide of one architecture shares a
+    # compilation (the solve-rate check during training makes a guide per evaluation).
+    logits: jax.Array = nnx.merge(graphdef, state)(tokens)
+    return logits
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NeuralGuide:
+    """A trained policy as a :class:`synth.Guide`: a spec's examples -> PCFG weights.
+
+    Attributes:
+        policy: the network.
+        vocabulary: the library's contexts and productions (the rows and columns of the
+            policy's logits).
+
+    Example:
+        >>> import dsl, synth
+        >>> vocab = synth.Vocabulary.of(dsl.CORE)
+        >>> guide = NeuralGuide(Policy(PolicyConfig(width=16, depth=1, hidden=16, rank=8),
+        ...                            vocab.shape, rngs=nnx.Rngs(0)), vocab)
+        >>> spec = synth.Spec.from_examples([(([1, 2],), [2, 1])])
+        >>> grammar = synth.Grammar.from_library(dsl.CORE, spec.signature, max_depth=3)
+        >>> guide.weights(spec, grammar).grammar is grammar
+        True
+    """
+
+    policy: Policy
+    vocabulary: synth.Vocabulary
+    _graphdef: Any = field(init=False, repr=False)
+    _state: Any = field(init=False, repr=False)
+    _tables: weakref.WeakKeyDictionary[synth.Grammar, _Table] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.policy.shape != self.vocabulary.shape:
+            raise synth.VocabularyError(
+                f"the policy's logits have shape {self.policy.shape}, but the vocabulary of "
+                f"library {self.vocabulary.library!r} has shape {self.vocabulary.shape}"
+            )
+        graphdef, state = nnx.split(self.policy)
+        object.__setattr__(self, "_graphdef", graphdef)
+        object.__setattr__(self, "_state", state)
+        object.__setattr__(self, "_tables", weakref.WeakKeyDictionary())
+
+    @property
+    def config(self) -> PolicyConfig:
+        """The policy's sizes and encoding."""
+        return self.policy.config
+
+    def logits(self, spec: synth.Spec) -> npt.NDArray[np.float32]:
+        """The policy's logits for ``spec``: float32 ``[contexts, productions]``."""
+        tokens = encode_examples(spec.signature, spec_examples(spec), config=self.config)
+        batch = _forward(self._graphdef, self._state, tokens[None])  # [1, contexts, productions]
+        return np.asarray(batch[0], np.float32)
+
+    def weights(self, spec: synth.Spec, grammar: synth.Grammar) -> synth.PCFG:
+        """The PCFG over ``grammar`` that the policy predicts for ``spec``: in each
+        nonterminal the softmax of its rules' logits in its context.
+
+        Raises:
+            VocabularyError: ``grammar`` is of another library than the policy's, or has
+                a context or production the vocabulary lacks (more parameters, another
+                constant).
+        """
+        if grammar.library.name != self.vocabulary.library:
+            raise synth.VocabularyError(
+                f"this guide was trained for library {self.vocabulary.library!r}, but the "
+                f"grammar is of library {grammar.library.name!r}"
+            )
+        table = self._tables.get(grammar)
+        if table is None:
+            table = self._tables[grammar] = _Table.of(self.vocabulary, grammar)
+        return table.pcfg(grammar, self.logits(spec))
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """Where each rule of one grammar reads its logit, so that a PCFG is a few numpy
+    operations rather than a Python call per rule: what ``Vocabulary.pcfg`` computes
+    (a softmax per nonterminal), about ten times faster on a grammar of 9000 rules."""
+
+    rows: npt.NDArray[np.intp]  # [rules]: the context row of each rule
+    cols: npt.NDArray[np.intp]  # [rules]: the production column of each rule
+    starts: npt.NDArray[np.intp]  # [nonterminals]: the first rule of each nonterminal
+    sizes: npt.NDArray[np.intp]  # [nonterminals]: its number of rules (each >= 1)
+
+    @classmethod
+    def of(cls, vocabulary: synth.Vocabulary, grammar: synth.Grammar) -> _Table:
+        vocabulary.check(grammar)  # raises VocabularyError naming what is missing
+        rows, cols, sizes = [], [], []
+        for nt, rules in grammar.rules.items():
+            row = vocabulary.context_index(nt.context)
+            rows += [row] * len(rules)
+            cols += [vocabulary.production_index(r.production.name) for r in rules]
+            sizes.append(len(rules))
+        size = np.asarray(sizes, np.intp)
+        starts = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.intp)
+        return cls(np.asarray(rows, np.intp), np.asarray(cols, np.intp), starts, size)
+
+    def pcfg(self, grammar: synth.Grammar, logits: npt.NDArray[np.float32]) -> synth.PCFG:
+        if not np.all(np.isfinite(logits)):
+            raise ValueError("the policy's logits are not all finite")
+        w = logits.astype(np.float64)[self.rows, self.cols]
+        top = np.maximum.reduceat(w, self.starts)
+        shifted = w - np.repeat(top, self.sizes)
+        log_total = np.log(np.add.reduceat(np.exp(shifted), self.starts))
+        lp = (shifted - np.repeat(log_total, self.sizes)).tolist()
+        ends = (self.starts + self.sizes).tolist()
+        return synth.PCFG(
+            grammar,
+            {
+                nt: tuple(lp[a:b])
+                for nt, a, b in zip(grammar.rules, self.starts.tolist(), ends, strict=True)
+            },
+        )
+
+
+# ---- the trained policy as files: policy.json and params.msgpack -------------------------
+
+POLICY_FILE, PARAMS_FILE = "policy.json", "params.msgpack"
+
+
+def vocabulary_json(vocabulary: synth.Vocabulary) -> dict[str, Any]:
+    """The vocabulary as JSON data (what a checkpoint records and is checked against)."""
+    return {
+        "library": vocabulary.library,
+        "contexts": [list(c) for c in vocabulary.contexts],
+        "productions": list(vocabulary.productions),
+    }
+
+
+def check_vocabulary(saved: Any, vocabulary: synth.Vocabulary, where: str) -> None:
+    """Raise :class:`CheckpointError` unless ``saved`` (from :func:`vocabulary_json`) is
+    ``vocabulary``; the message says what differs."""
+    expected = vocabulary_json(vocabulary)
+    if saved == expected:
+        return
+    if not isinstance(saved, Mapping) or not {"library", "contexts", "productions"} <= set(saved):
+        raise CheckpointError(f"{where}: no vocabulary recorded (expected {list(expected)})")
+    made = f"made for library {saved['library']!r}"
+    want = f"expected library {vocabulary.library!r}"
+    if saved["library"] != vocabulary.library:
+        raise CheckpointError(f"{where}: {made}, {want} (pass library=... to load it)")
+    missing = sorted(set(expected["productions"]) - set(saved["productions"]))
+    extra = sorted(set(saved["productions"]) - set(expected["productions"]))
+    raise CheckpointError(
+        f"{where}: {made} with another vocabulary ({len(saved['contexts'])} contexts x "
+        f"{len(saved['productions'])} productions; {want}'s is {vocabulary.shape[0]} x "
+        f"{vocabulary.shape[1]}; productions it lacks: {missing}, that it has in excess: "
+        f"{extra}, or the same names in another order)"
+    )
+
+
+def save_policy(guide: NeuralGuide, path: str | Path) -> Path:
+    """Write a trained policy to the directory ``path``: ``policy.json`` (its config and
+    vocabulary) and ``params.msgpack`` (its parameters, in flax's msgpack format; no
+    optimizer state, so a default policy is about 4 bytes a parameter).
+
+    Returns:
+        ``path``, for :func:`neural.load_policy`.
+    """
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    params = nnx.to_pure_dict(nnx.state(guide.policy, nnx.Param))
+    data = serialization.msgpack_serialize(jax.tree.map(np.asarray, params))
+    info = {"model": guide.config.to_dict(), "vocabulary": vocabulary_json(guide.vocabulary)}
+    for name, content in ((PARAMS_FILE, data), (POLICY_FILE, json.dumps(info, indent=1))):
+        tmp = path / (name + ".tmp")  # renamed at the end: a crash leaves no half file
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+        tmp.replace(path / name)
+    return path
+
+
+def read_policy(path: Path, vocabulary: synth.Vocabulary) -> NeuralGuide:
+    """The policy :func:`save_policy` wrote to ``path``, checked against ``vocabulary``.
+
+    Raises:
+        CheckpointError: a missing, corrupt or truncated file, or another vocabulary.
+    """
+    try:
+        info = json.loads((path / POLICY_FILE).read_text(encoding="utf-8"))
+        check_vocabulary(info.get("vocabulary"), vocabulary, str(path))
+        config = PolicyConfig(**info["model"])
+        raw = serialization.msgpack_restore((path / PARAMS_FILE).read_bytes())
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, dsl.AbstraxError) as err:
+        raise CheckpointError(
+            f"{path}: not a readable policy (expected {POLICY_FILE} and {PARAMS_FILE} as "
+            f"neural.save_policy writes them): {err}"
+        ) from err
+    policy = abstract_policy(config, vocabulary.shape)
+    restore_params(policy, raw, str(path / PARAMS_FILE))
+    return NeuralGuide(policy, vocabulary)
+
+
+def abstract_policy(config: PolicyConfig, shape: tuple[int, int]) -> Policy:
+    """A policy of shapes without values, to restore parameters into (building a real
+    one would compute, and on CPU compile, every initialiser: seconds)."""
+    return nnx.eval_shape(lambda: Policy(config, shape, rngs=nnx.Rngs(0)))
+
+
+def restore_params(policy: Policy, params: Any, where: str) -> None:
+    """Set ``policy``'s parameters to ``params`` (a pure dict of arrays of the same
+    structure, shapes and dtypes), or raise :class:`CheckpointError`."""
+    state = nnx.state(policy, nnx.Param)
+    pure = nnx.to_pure_dict(state)
+    try:
+        structure: Any = jax.tree.structure
+        fits = structure(params) == structure(pure) and all(
+            np.shape(a) == b.shape and np.asarray(a).dtype == b.dtype
+            for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(pure), strict=True)
+        )
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{where}: parameters of the wrong form ({err})") from err
+    if not fits:
+        raise CheckpointError(
+            f"{where}: the parameters do not fit the policy its config describes (expected "
+            f"{len(jax.tree.leaves(pure))} arrays of its shapes)"
+        )
+    nnx.replace_by_pure_dict(state, _fresh(params))
+    nnx.update(policy, state)
+
+
+def _fresh(tree: Any) -> Any:
+    """``tree``'s arrays as new, uncommitted device arrays: Orbax restores committed
+    ones, and jit would compile every step again for them."""
+    return jax.tree.map(lambda x: jnp.asarray(np.asarray(x)), tree)
