@@ -4,7 +4,8 @@ Usage::
 
     python bench/dreamcoder.py [--library dreamcoder|extended|core] [--runs R,...]
         [--every K] [--given N] [--seconds S] [--throughput-seconds T] [--jobs J]
-        [--tasks NAME ...] [--out PATH] [--resume] [--quick]
+        [--tasks NAME ...] [--policy default|DIR] [--enumerator bottom_up|heap]
+        [--compare OTHER.json] [--out PATH] [--resume] [--quick]
 
 Writes one JSON object to ``--out`` (default ``bench/results/dreamcoder.json``; written to a
 temporary file and renamed, so a crash never leaves half a file), logs every search as it
@@ -30,6 +31,13 @@ The runs (``--runs``, comma-separated; default all four)
     the productions where the time went (``stats["by_production"]``, top ten by seconds).
     These three searches run one at a time whatever ``--jobs``: two at once on a two-core
     machine measured a third to two thirds fewer candidates/s.
+
+Guided search: ``--policy default`` guides every task search with the neural policy that
+ships for the library (``neural.load_policy``), ``--policy DIR`` with a checkpoint of
+``abstrax train``; ``--enumerator`` forces bottom-up or heap search (default: what
+``synth.synthesize`` picks). ``--compare OTHER.json`` puts this run's task runs beside the
+same runs of another (e.g. guided beside unguided): solved and generalised by each, and
+over the tasks both solve, the median programs explored to the first solution.
 
 ``--seconds`` replaces the budget of every task search (5 s and 10 s above); ``--tasks``
 replaces the task selection of every task run (``--every`` then does not apply).
@@ -82,6 +90,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "results" / "dreamcoder.json"
 
 LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED, "dreamcoder": dsl.DREAMCODER}
+ENUMERATORS = {"bottom_up": synth.bottom_up, "heap": synth.heap}
 RUNS = ("generalise", "all", "all10", "throughput")
 DEFAULT_SECONDS = {"generalise": 5.0, "all": 10.0, "all10": 10.0}
 THROUGHPUT_TASK = "sort"
@@ -115,6 +124,8 @@ class Job:
     task: str
     given: int
     seconds: float
+    policy: str | None = None  # None: unguided; "default" or a checkpoint: guided
+    enumerator: str | None = None  # None: synthesize's choice
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -178,6 +189,21 @@ def warm_up(library: str) -> None:
         synth.synthesize(spec, library=LIBRARIES[library], budget=synth.Budget(seconds=1))
 
 
+@cache
+def policy(path: str, library: str) -> synth.Guide:
+    """The policy a guided search uses: ``"default"`` (the one that ships for the library)
+    or a checkpoint directory; loaded once per worker, and run once untimed, so that its
+    compilation falls on no task."""
+    import neural
+
+    guide = neural.load_policy(None if path == "default" else path, library=LIBRARIES[library])
+    guide.weights(
+        unsolvable_spec(),
+        synth.Grammar.from_library(LIBRARIES[library], "(list[int]) -> list[int]"),
+    )
+    return guide
+
+
 def run_job(job: Job) -> dict[str, Any]:
     """Run one search and describe it as a JSON-ready record."""
     warm_up(job.library)
@@ -198,11 +224,18 @@ def run_job(job: Job) -> dict[str, Any]:
         "budget": job.seconds,
         "cpu": _CPU,
     }
+    record.update(policy=job.policy, enumerator=job.enumerator)
+    guide = policy(job.policy, job.library) if job.policy is not None else None
+    enumerator = ENUMERATORS[job.enumerator]() if job.enumerator is not None else None
     gc.collect()
     began = time.perf_counter()
     try:
         result = synth.synthesize(
-            spec, library=LIBRARIES[job.library], budget=synth.Budget(seconds=job.seconds)
+            spec,
+            library=LIBRARIES[job.library],
+            guide=guide,
+            enumerator=enumerator,
+            budget=synth.Budget(seconds=job.seconds),
         )
     except Exception as err:  # a library bug: recorded and counted, and the run goes on
         seconds = time.perf_counter() - began
@@ -271,13 +304,17 @@ def plan(opts: argparse.Namespace) -> dict[str, list[Job]]:
     for run in opts.runs:
         if run == "throughput":
             runs[run] = [
-                Job(run, lib, THROUGHPUT_NAME, 15, opts.throughput_seconds) for lib in LIBRARIES
+                Job(run, lib, THROUGHPUT_NAME, 15, opts.throughput_seconds, None, opts.enumerator)
+                for lib in LIBRARIES
             ]
             continue
         seconds = opts.seconds if opts.seconds is not None else DEFAULT_SECONDS[run]
         given = 15 if run == "all" else opts.given
         selected = chosen or (names[:: opts.every] if run == "generalise" else names)
-        runs[run] = [Job(run, opts.library, name, given, seconds) for name in selected]
+        runs[run] = [
+            Job(run, opts.library, name, given, seconds, opts.policy, opts.enumerator)
+            for name in selected
+        ]
     return runs
 
 
@@ -417,6 +454,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--throughput-seconds", type=float, default=10.0, help="throughput budget (10)")
     add("--jobs", type=int, default=1, help="worker processes, one CPU each (default 1)")
     add("--tasks", nargs="+", default=None, metavar="NAME", help="only these tasks")
+    add("--policy", default=None, help="guide the task runs: default, or a checkpoint directory")
+    add("--enumerator", choices=tuple(ENUMERATORS), default=None, help="default: synthesize's")
+    add("--compare", type=Path, default=None, help="another run's JSON: side by side")
     add("--out", type=Path, default=DEFAULT_OUT, help="the JSON file to write")
     add("--resume", action="store_true", help="skip searches already in the .jsonl log")
     add("--quick", action="store_true", help="smoke test: five tasks, 0.5 s searches")
@@ -455,7 +495,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     def reusable(job: Job) -> bool:
         r = done.get(job.key)
-        return r is not None and r["budget"] == job.seconds and r["given"] == job.given
+        return (
+            r is not None
+            and r["budget"] == job.seconds
+            and r["given"] == job.given
+            and r.get("policy") == job.policy
+            and r.get("enumerator") == job.enumerator
+        )
 
     estimate = sum(
         j.seconds / (1 if run == "throughput" else opts.jobs)
@@ -511,6 +557,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "seconds": {r: opts.seconds or DEFAULT_SECONDS[r] for r in DEFAULT_SECONDS},
             "throughput_seconds": opts.throughput_seconds,
             "jobs": opts.jobs,
+            "policy": opts.policy,
+            "enumerator": opts.enumerator,
             "tasks": opts.tasks,
             "quick": opts.quick,
             "resume": opts.resume,
@@ -526,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "runs": sections,
         "peers": PEERS,
     }
+    if opts.compare is not None:
+        result["comparison"] = compare(sections, json.loads(opts.compare.read_text()))
     for s in sections.values():
         for r in s.get("records", []):
             r.pop("config", None)
@@ -534,6 +584,42 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     os.replace(tmp, out)
     summary(result, out, Console(highlight=False, width=None if sys.stdout.isatty() else 100))
     return result
+
+
+def compare(sections: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """This run's task runs beside the same runs of ``other`` (e.g. guided beside
+    unguided): how many each solves and generalises, and over the tasks both solve, the
+    median programs explored to the first solution and their ratio (other / this)."""
+    out: dict[str, Any] = {"other": {"argv": other.get("argv"), "created": other.get("created")}}
+    for run, mine in sections.items():
+        theirs = other.get("runs", {}).get(run)
+        if run == "throughput" or theirs is None or "records" not in theirs:
+            continue
+        a = {r["name"]: r for r in mine["records"]}
+        b = {r["name"]: r for r in theirs["records"]}
+        names = [n for n in a if n in b]
+        both = [n for n in names if a[n]["solved"] and b[n]["solved"]]
+        med_a = statistics.median([a[n]["programs"] for n in both]) if both else None
+        med_b = statistics.median([b[n]["programs"] for n in both]) if both else None
+        ratios = [b[n]["programs"] / max(a[n]["programs"], 1) for n in both]
+        out[run] = {
+            "tasks": len(names),
+            "solved": {
+                "this": sum(a[n]["solved"] for n in names),
+                "other": sum(b[n]["solved"] for n in names),
+            },
+            "generalised": {
+                "this": sum(bool(a[n]["generalises"]) for n in names),
+                "other": sum(bool(b[n]["generalises"]) for n in names),
+            },
+            "both_solved": len(both),
+            "only_this": [n for n in names if a[n]["solved"] and not b[n]["solved"]],
+            "only_other": [n for n in names if b[n]["solved"] and not a[n]["solved"]],
+            "median_programs": {"this": med_a, "other": med_b},
+            "median_programs_ratio": (med_b / max(med_a, 1)) if both else None,
+            "median_per_task_ratio": statistics.median(ratios) if ratios else None,
+        }
+    return out
 
 
 def section(
@@ -599,6 +685,15 @@ def summary(result: dict[str, Any], out: Path, console: Console) -> None:
         f"{before['generalise']['generalised']}/55, {before['all']['solved']}/217, "
         f"{rates['extended']:,} (EXTENDED) and {rates['core']:,} (CORE) candidates/s"
     )
+    for run, c in result.get("comparison", {}).items():
+        if run == "other":
+            continue
+        console.print(
+            f"{run} beside the other run: solved {c['solved']['this']} "
+            f"vs {c['solved']['other']}, generalised {c['generalised']['this']} vs "
+            f"{c['generalised']['other']}; over the {c['both_solved']} both solve, median "
+            f"programs {c['median_programs']['this']} vs {c['median_programs']['other']}"
+        )
     console.print(f"wall {result['wall_seconds']:.0f} s; written to {out}")
 
 

@@ -211,7 +211,7 @@ def run(
         Path | None, typer.Option(help="A TOML file of run settings (tasks.RunConfig).")
     ] = None,
     methods: Annotated[
-        str | None, typer.Option(help="Comma-separated: search, mlp, transformer.")
+        str | None, typer.Option(help="Comma-separated: search, guided, mlp, transformer.")
     ] = None,
     only: Annotated[
         str | None, typer.Option("--tasks", help="Comma-separated task names (default: all).")
@@ -222,6 +222,10 @@ def run(
         typer.Option("--library", "-l", help="core, extended, dreamcoder or an .abx file."),
     ] = None,
     budget: Annotated[float | None, typer.Option(min=0.01, help="Seconds per search.")] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(help="guided: a policy checkpoint (default: the library's own)."),
+    ] = None,
     cegis: Annotated[
         str | None, typer.Option(help="Counterexamples from: train (default), wide or off.")
     ] = None,
@@ -252,6 +256,7 @@ def run(
             seeds=None if seeds is None else tuple(range(seeds)),
             library=library,
             budget=budget,
+            policy=policy,
             cegis=cegis,
             jobs=jobs,
             executor=executor,
@@ -273,9 +278,10 @@ def run(
     for m, stats in method_means(records).items():
         solved, ci = stats["solved"]
         _out.print(f"{m}: solved {100 * solved:.0f}% of tasks (±{100 * ci:.0f})", markup=False)
-    missing = unsolved(records)
-    if "search" in cfg.methods and missing:
-        _out.print(f"not solved by search: {', '.join(missing)}", markup=False)
+    for m in ("search", "guided"):
+        missing = unsolved(records, m)
+        if m in cfg.methods and missing:
+            _out.print(f"not solved by {m}: {', '.join(missing)}", markup=False)
     errors = [r for r in records if r.get("error")]
     for r in errors:
         _err.print(

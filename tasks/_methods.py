@@ -10,15 +10,17 @@ Built in:
 - ``search``: unguided synthesis from the task's examples (6 drawn from ``train``), with
   CEGIS against the reference whose counterexamples come from the ``train`` ranges only
   (``RunConfig.cegis``).
+- ``guided``: the same synthesis, guided by the neural policy (``RunConfig.policy``, or
+  the default policy of the library).
 - ``mlp`` and ``transformer``: the network baselines of :mod:`neural`, trained on 10,000
   ``train`` samples of the reference.
 
-A user's method is ``module:function`` with the signature of :data:`Method`; the next
-method of abstrax (``guided``) plugs in the same way.
+A user's method is ``module:function`` with the signature of :data:`Method`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import random
 import time
@@ -230,6 +232,24 @@ def program_predictor(program: dsl.Definition) -> Callable[[list[Args]], list[An
 def run_search(task: Task, seed: int, config: RunConfig) -> Outcome:
     """Unguided synthesis from the task's examples, with CEGIS on ``train``-range inputs
     (or as ``config.cegis`` says)."""
+    return _synthesis(task, seed, config, guide=None)
+
+
+def run_guided(task: Task, seed: int, config: RunConfig) -> Outcome:
+    """Synthesis as :func:`run_search` (same budget, examples and CEGIS), with the neural
+    policy (``config.policy``, or the library's default) as the search's guide."""
+    return _synthesis(task, seed, config, guide=_policy(config.policy, config.library))
+
+
+@functools.lru_cache(maxsize=4)
+def _policy(path: str | None, library: str) -> synth.Guide:
+    """The policy, loaded once per process (a worker runs many tasks)."""
+    import neural
+
+    return neural.load_policy(path, library=resolve_library(library))
+
+
+def _synthesis(task: Task, seed: int, config: RunConfig, *, guide: synth.Guide | None) -> Outcome:
     library = resolve_library(config.library)
     spec = task.spec(config.examples, seed=seed)
     verify: bool | synth.Verification = False
@@ -245,6 +265,7 @@ def run_search(task: Task, seed: int, config: RunConfig) -> Outcome:
     result = synth.synthesize(
         spec,
         library=library,
+        guide=guide,
         budget=synth.Budget(seconds=config.budget),
         space=config.search.space,
         enumerator=config.search.enumerator,
@@ -321,6 +342,9 @@ def _longest(value: Any) -> int:
 
 BUILT_IN_METHODS: dict[str, MethodInfo] = {
     "search": MethodInfo("search", run_search, uses=("library", "budget", "search", "cegis")),
+    "guided": MethodInfo(
+        "guided", run_guided, uses=("library", "budget", "search", "cegis", "policy")
+    ),
     "mlp": MethodInfo("mlp", _network("mlp"), needs_reference=True, uses=("train_samples", "mlp")),
     "transformer": MethodInfo(
         "transformer",

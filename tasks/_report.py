@@ -231,10 +231,11 @@ def markdown(
         accs = " | ".join(row[s] for s in splits)
         head = f"| {_md(row['task'])} | {_md(row['method'])} | {row['solved']} | {accs} |"
         lines.append(f"{head} `{program}` |" if program else f"{head} |")
-    missing = unsolved(records)
-    if any(r["method"] == "search" for r in records):
-        lines += ["", "## Not solved by search", ""]
-        lines += [f"- {t}" for t in missing] if missing else ["None: every task was solved."]
+    for m in ("search", "guided"):
+        if any(r["method"] == m for r in records):
+            missing = unsolved(records, m)
+            lines += ["", f"## Not solved by {m}", ""]
+            lines += [f"- {t}" for t in missing] if missing else ["None: every task was solved."]
     if skipped:
         lines += ["", "## Skipped", ""] + [f"- {t} / {m}: {why}" for t, m, why in skipped]
     if corrupt:

@@ -78,6 +78,9 @@ class RunConfig:
             with a reference, 10 for DreamCoder's).
         search: the search's other options (space, enumerator); the runner sets its
             verification (``cegis``) and its seed.
+        policy: the ``guided`` method's policy: a checkpoint directory written by
+            ``abstrax train`` (:func:`neural.train_policy`); None: the default policy that
+            ships with abstrax for the library.
         cegis: where CEGIS draws counterexamples from: ``"train"`` (the ``train`` split's
             lengths and values: the search sees nothing beyond training), ``"wide"``
             (lists up to 50, values within +-1000: shows what the search would find if
@@ -105,6 +108,7 @@ class RunConfig:
     budget: float = 10.0
     examples: int | None = None
     search: SynthesisConfig = field(default_factory=SynthesisConfig)
+    policy: str | None = None
     cegis: str = "train"
     eval_inputs: int = 1000
     train_samples: int = 10_000
@@ -143,6 +147,8 @@ class RunConfig:
             raise ConfigError(f"RunConfig.examples must be an int >= 1, got {self.examples!r}")
         if self.jobs is not None and (not _is_int(self.jobs) or self.jobs < 1):
             raise ConfigError(f"RunConfig.jobs must be an int >= 1, got {self.jobs!r}")
+        if self.policy is not None and not isinstance(self.policy, str):
+            raise ConfigError(f"RunConfig.policy must be a path, got {self.policy!r}")
         if self.cegis not in ("train", "wide", "off"):
             raise ConfigError(
                 f"RunConfig.cegis must be 'train', 'wide' or 'off', got {self.cegis!r}"
