@@ -29,6 +29,7 @@ import importlib
 import json
 import logging
 import math
+import os
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -68,6 +69,7 @@ LIBRARIES = {lib.name: lib for lib in (dsl.CORE, dsl.EXTENDED, dsl.DREAMCODER)}
 #: ``progress(step, steps, latest metrics line)``, called after every step.
 Progress = Callable[[int, int, Mapping[str, Any]], None]
 _ITEMS = ("model", "optimizer", "meta")  # the items of a checkpoint
+_DATA_KEYS = {"examples", "max_depth", "max_steps", "shard_size", "jobs"}  # sample_dataset's
 _ZERO_OK = {"warmup_steps", "seed", "solve_specs", "weight_decay", "heldout_fraction"}
 Array = np.ndarray[Any, Any]
 
@@ -85,16 +87,17 @@ class TrainConfig:
         model: the policy's sizes (:class:`PolicyConfig`). Default ``PolicyConfig()``.
         signatures: types of the training programs; empty: those of
             ``neural.default_signatures(library)``. Default ``()``.
-        dataset_size: random programs sampled. Default 100_000.
-        data: further keyword settings of ``neural.sample_dataset``. Default ``{}``.
+        dataset_size: random programs sampled. Default 30_000.
+        data: further keyword settings of ``neural.sample_dataset``; its ``jobs`` is one
+            process per core unless set here (the data do not depend on it). Default ``{}``.
         batch_size: samples per step. Default 64.
-        steps: optimisation steps. Default 20_000.
+        steps: optimisation steps. Default 5_000.
         learning_rate: peak learning rate, after warm-up; cosine decay to 0. Default 1e-3.
-        warmup_steps: steps of linear warm-up from 0. Default 500.
+        warmup_steps: steps of linear warm-up from 0. Default 250.
         weight_decay: AdamW's decoupled weight decay. Default 1e-4.
         clip_norm: gradients are clipped to this global norm. Default 1.0.
         seed: parameters, held-out split and data order. Default 0.
-        eval_every: steps between evaluations (a metrics line each). Default 500.
+        eval_every: steps between evaluations (a metrics line each). Default 1000.
         checkpoint_every: steps between checkpoints (the last step always is one).
             Default 1000.
         heldout_fraction: share of the distinct programs held out. Default 0.05.
@@ -102,30 +105,30 @@ class TrainConfig:
         top_k: the ``k`` of the top-k accuracy. Default 5.
         max_derivation: derivation steps kept per sample (the rest cut). Default 64.
         solve_specs: held-out specs searched per evaluation, guided and (once) unguided;
-            0 skips the solve rate. Default 20.
-        solve_seconds: search budget per spec, in seconds. Default 1.0.
+            0 skips the solve rate. Default 10.
+        solve_seconds: search budget per spec, in seconds. Default 0.5.
     """
 
     library: str = "dreamcoder"
     model: PolicyConfig = field(default_factory=PolicyConfig)
     signatures: tuple[str, ...] = ()
-    dataset_size: int = 100_000
+    dataset_size: int = 30_000
     data: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int = 64
-    steps: int = 20_000
+    steps: int = 5_000
     learning_rate: float = 1e-3
-    warmup_steps: int = 500
+    warmup_steps: int = 250
     weight_decay: float = 1e-4
     clip_norm: float = 1.0
     seed: int = 0
-    eval_every: int = 500
+    eval_every: int = 1000
     checkpoint_every: int = 1000
     heldout_fraction: float = 0.05
     eval_samples: int = 2000
     top_k: int = 5
     max_derivation: int = 64
-    solve_specs: int = 20
-    solve_seconds: float = 1.0
+    solve_specs: int = 10
+    solve_seconds: float = 0.5
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> synth.ConfigError:
@@ -151,6 +154,12 @@ class TrainConfig:
             raise bad("model", "a PolicyConfig")
         if not isinstance(self.data, Mapping) or not all(isinstance(k, str) for k in self.data):
             raise bad("data", "a table of settings")
+        unknown = sorted(set(self.data) - _DATA_KEYS)
+        if unknown:
+            raise synth.ConfigError(
+                f"TrainConfig.data: unknown key(s) {unknown}; expected some of "
+                f"{sorted(_DATA_KEYS)} (settings of neural.sample_dataset)"
+            )
         object.__setattr__(self, "data", dict(self.data))
         sigs: Any = self.signatures
         if isinstance(sigs, str) or not all(isinstance(s, str) for s in sigs):
@@ -529,8 +538,9 @@ def _dataset(config: TrainConfig, library: dsl.Library, workdir: Path) -> Iterab
     data: Any = importlib.import_module("neural._data")  # late: optional until it is used
     signatures = config.signatures or data.default_signatures(library)
     out = workdir / "data"  # a dataset there with the same settings is reused
+    settings = {"jobs": os.cpu_count() or 1, **config.data}
     made = data.sample_dataset(
-        library, signatures, config.dataset_size, seed=config.seed, out=out, **config.data
+        library, signatures, config.dataset_size, seed=config.seed, out=out, **settings
     )
     vocab = synth.Vocabulary.of(library)
     if tuple(getattr(made, "productions", vocab.productions)) != vocab.productions:

@@ -300,6 +300,68 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command()
+def train(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Work directory: data, checkpoints, metrics, policy."),
+    ],
+    config: Annotated[
+        str,
+        typer.Option(
+            help="default (the settings of the policy that ships) or a TOML file "
+            "(neural.TrainConfig)."
+        ),
+    ] = "default",
+    library: Annotated[
+        str | None,
+        typer.Option("--library", "-l", help="core, extended or dreamcoder (default: dreamcoder)."),
+    ] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="Optimisation steps.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Parameters, data and their order.")] = None,
+) -> None:
+    """Train the neural policy that guides the search, on random programs of the library.
+    Rerunning resumes from the last checkpoint; the policy is written to OUT/policy."""
+    import logging
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    import neural
+    from synth import ConfigError
+
+    try:
+        cfg = neural.TrainConfig() if config == "default" else neural.TrainConfig.from_toml(config)
+        changes: dict[str, Any] = {"library": library, "steps": steps, "seed": seed}
+        data = {**cfg.to_dict(), **{k: v for k, v in changes.items() if v is not None}}
+        cfg = neural.TrainConfig.from_dict(data, where="--config and options")
+    except ConfigError as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    logging.getLogger("neural").setLevel(logging.WARNING)
+    columns = (*Progress.get_default_columns()[:2], MofNCompleteColumn(), TimeElapsedColumn())
+    latest: dict[str, object] = {}
+    try:
+        with Progress(*columns, BarColumn(bar_width=None), console=_err, transient=True) as bar:
+            task = bar.add_task(f"train {cfg.library}", total=cfg.steps)
+
+            def progress(step: int, total: int, metrics: object) -> None:
+                bar.update(task, completed=step)
+                if metrics:
+                    latest.clear()
+                    latest.update(metrics)  # type: ignore[call-overload]
+
+            neural.train_policy(cfg, out, progress=progress)
+    except (neural.CheckpointError, neural.DatasetError, ConfigError) as err:
+        _err.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+    shown = ", ".join(
+        f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in latest.items()
+    )
+    _out.print(
+        f"policy for {cfg.library} in {out / 'policy'}; last evaluation: {shown}", markup=False
+    )
+
+
 def main() -> None:
     """Entry point of the ``abstrax`` console script."""
     app()
