@@ -30,7 +30,7 @@ from typing import Any
 
 import dsl
 from dsl import TFun, Type
-from synth._grammar import PCFG, Production
+from synth._grammar import PCFG, NonTerminal, Production
 from synth._terms import BudgetExhausted, TermStore, built_in
 
 Kind = tuple[Type, tuple[Type, ...]]
@@ -62,25 +62,70 @@ def _is_symmetric(prod: Production) -> bool:
     return isinstance(core, dsl.Primitive) and core.impl is prod.payload.impl
 
 
-def costs_from_pcfg(pcfg: PCFG, *, unit: float = 1.0) -> dict[Kind, dict[Production, int]]:
-    """Integer costs per kind and production from a PCFG's marginal probabilities."""
+def costs_from_pcfg(
+    pcfg: PCFG, *, unit: float = 1.0, weighting: str = "mean"
+) -> dict[Kind, dict[Production, int]]:
+    """Integer costs per kind and production from a PCFG's marginal probabilities.
+
+    Bottom-up search keeps one bank of programs per *kind* of hole (a type and the
+    variables in scope), shared by every context where such a hole occurs, so a
+    production's probability is marginalised over the kind's nonterminals: with
+    ``weighting="mean"`` their plain mean; with ``"usage"``, weighted by each
+    nonterminal's expected number of uses in a program drawn from the PCFG (1 for the
+    start, then each parent's uses times the probability of its rules). Usage weighting
+    keeps what a guide says about the contexts a program is likely to reach (the root
+    above all) instead of diluting it among the many deep contexts that rarely occur.
+    A kind that the PCFG never reaches falls back to the mean.
+    """
+    if weighting not in ("mean", "usage"):
+        raise ValueError(f"weighting must be 'mean' or 'usage', got {weighting!r}")
+    grammar = pcfg.grammar
+    usage = _usage(pcfg) if weighting == "usage" else None
     acc: dict[Kind, dict[Production, list[float]]] = {}
+    weighted: dict[Kind, dict[Production, float]] = {}
     counts: dict[Kind, int] = {}
-    for nt, rules in pcfg.grammar.rules.items():
+    totals: dict[Kind, float] = {}
+    for nt, rules in grammar.rules.items():
         kind = (nt.type, nt.env)
         counts[kind] = counts.get(kind, 0) + 1
         table = acc.setdefault(kind, {})
+        w = usage[nt] if usage is not None else 0.0
+        totals[kind] = totals.get(kind, 0.0) + w
+        wtable = weighted.setdefault(kind, {})
         for rule, lp in zip(rules, pcfg.logprobs[nt], strict=True):
-            table.setdefault(rule.production, []).append(math.exp(lp))
+            p = math.exp(lp)
+            table.setdefault(rule.production, []).append(p)
+            wtable[rule.production] = wtable.get(rule.production, 0.0) + w * p
     out: dict[Kind, dict[Production, int]] = {}
     for kind, table in acc.items():
         out[kind] = {}
         for prod, probs in table.items():
-            mean = sum(probs) / counts[kind]
+            if totals[kind] > 0:
+                mean = weighted[kind][prod] / totals[kind]
+            else:
+                mean = sum(probs) / counts[kind]
             if mean <= 0:
                 continue
             out[kind][prod] = 0 if prod.kind == "lambda" else max(1, round(-math.log(mean) / unit))
     return out
+
+
+def _usage(pcfg: PCFG) -> dict[NonTerminal, float]:
+    """Each nonterminal's expected number of uses in a program drawn from ``pcfg``
+    (children are one level deeper than their parent, so one pass by depth is exact)."""
+    grammar = pcfg.grammar
+    usage = dict.fromkeys(grammar.rules, 0.0)
+    usage[grammar.start] = 1.0
+    for nt in sorted(grammar.rules, key=lambda n: n.depth):
+        u = usage[nt]
+        if u == 0.0:
+            continue
+        for rule, lp in zip(grammar.rules[nt], pcfg.logprobs[nt], strict=True):
+            if rule.children:
+                share = u * math.exp(lp)
+                for child in rule.children:
+                    usage[child] += share
+    return usage
 
 
 def _body_needs(prod: Production, n_env: int) -> tuple[int, ...]:
@@ -148,6 +193,9 @@ class BottomUp:
     Each has an equivalent without the loop, but not always within the depth bound, so
     pruning can miss a program; ``prune=False`` gives up that speed (about half, on the
     basic suite's hardest tasks) for completeness relative to heap search.
+
+    A production's cost at a kind of hole comes from the PCFG by :func:`costs_from_pcfg`
+    with ``costs`` as its ``weighting`` (``"mean"`` or ``"usage"``).
     """
 
     def __init__(
@@ -161,6 +209,7 @@ class BottomUp:
         lift_penalty: int = 3,
         target: tuple[Any, ...] | None = None,
         prune: bool = True,
+        costs: str = "mean",
     ) -> None:
         grammar = pcfg.grammar
         if grammar.allow_recursion:
@@ -175,11 +224,11 @@ class BottomUp:
         self.max_candidates = max_candidates if max_candidates is not None else math.inf
         self.stopped: str | None = None
         self.start: Kind = (grammar.start.type, grammar.start.env)
-        costs = costs_from_pcfg(pcfg)
+        table = costs_from_pcfg(pcfg, weighting=costs)
         self.rules: dict[Kind, list[_KindRule]] = {}
-        for kind, table in costs.items():
+        for kind, kind_costs in table.items():
             kind_rules = []
-            for prod, cost in table.items():
+            for prod, cost in kind_costs.items():
                 t, env = kind
                 if env and prod.kind in ("param", "const"):
                     continue  # closed leaves reach lambda bodies by lifting

@@ -105,12 +105,20 @@ class BottomUpEnumerator:
             False is complete relative to heap search, and slower.
         lift_penalty: extra cost of a closed program (beyond a leaf) used inside a lambda.
         max_cost: the most expensive program considered.
+        costs: how a production's cost at a kind of hole (a type and the variables in
+            scope) is made from the PCFG's per-context probabilities
+            (:func:`synth.costs_from_pcfg`): ``"mean"`` over the kind's nonterminals, or
+            ``"usage"``, weighted by how often the PCFG expects to fill each of them;
+            None: ``"usage"`` when a guide gives the weights, ``"mean"`` when not (on
+            DreamCoder's list tasks, usage weighting halved the programs a guided search
+            explores, and made unguided search explore more).
     """
 
     name: ClassVar[Literal["bottom_up"]] = "bottom_up"
     prune: bool = True
     lift_penalty: int = 3
     max_cost: int = 60
+    costs: Literal["mean", "usage"] | None = None
 
     def start(
         self,
@@ -131,6 +139,7 @@ class BottomUpEnumerator:
             lift_penalty=self.lift_penalty,
             target=target,
             prune=self.prune,
+            costs=self.costs or "mean",
         )
 
 
@@ -159,13 +168,20 @@ Enumerator = BottomUpEnumerator | HeapEnumerator
 """An enumerator's settings; ``start`` makes the running search."""
 
 
-def bottom_up(*, prune: bool = True, lift_penalty: int = 3, max_cost: int = 60) -> Enumerator:
+def bottom_up(
+    *,
+    prune: bool = True,
+    lift_penalty: int = 3,
+    max_cost: int = 60,
+    costs: Literal["mean", "usage"] | None = None,
+) -> Enumerator:
     """Bottom-up search by increasing cost, one program per behaviour on the examples.
 
     Args:
         prune: skip degenerate loops (see :class:`BottomUpEnumerator`).
         lift_penalty: extra cost of a closed program used inside a lambda.
         max_cost: the most expensive program considered.
+        costs: ``"mean"``, ``"usage"`` or None (see :class:`BottomUpEnumerator`).
 
     References:
         Udupa et al., "TRANSIT", PLDI 2013; Barke, Peleg, Polikarpova, "Probe", OOPSLA 2020;
@@ -180,7 +196,11 @@ def bottom_up(*, prune: bool = True, lift_penalty: int = 3, max_cost: int = 60) 
             raise ConfigError(f"bottom_up: {key} must be an int >= 0, got {value!r}")
     if not isinstance(prune, bool):
         raise ConfigError(f"bottom_up: prune must be true or false, got {prune!r}")
-    return BottomUpEnumerator(prune=prune, lift_penalty=lift_penalty, max_cost=max_cost)
+    if costs not in (None, "mean", "usage"):
+        raise ConfigError(f"bottom_up: costs must be 'mean' or 'usage', got {costs!r}")
+    return BottomUpEnumerator(
+        prune=prune, lift_penalty=lift_penalty, max_cost=max_cost, costs=costs
+    )
 
 
 def heap() -> Enumerator:
@@ -274,7 +294,8 @@ class SynthesisConfig:
         space["exclude"] = list(self.space.exclude)
         out: dict[str, Any] = {"space": _without_none(space), "seed": self.seed}
         if self.enumerator is not None:
-            out["enumerator"] = {"name": self.enumerator.name, **asdict(self.enumerator)}
+            settings = {k: v for k, v in asdict(self.enumerator).items() if v is not None}
+            out["enumerator"] = {"name": self.enumerator.name, **settings}
         if self.verify is not None:
             out["verify"] = {**asdict(self.verify), "value_range": list(self.verify.value_range)}
         return out

@@ -7,11 +7,12 @@ import gc
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import dsl
 from synth._config import (
+    BottomUpEnumerator,
     ConfigError,
     Enumerator,
     SearchSpace,
@@ -236,6 +237,10 @@ def synthesize(
         raise TypeError(
             f"enumerator must be made by synth.bottom_up(...) or synth.heap(), got {enumerator!r}"
         )
+    if isinstance(enumerator, BottomUpEnumerator) and enumerator.costs is None:
+        # a guide's per-context weights are kept best by usage-weighted costs; the uniform
+        # grammar's by the plain mean (both measured on DreamCoder's list tasks)
+        enumerator = replace(enumerator, costs="usage" if guide is not None else "mean")
     if space.allow_recursion and enumerator.name == "bottom_up":
         raise ConfigError(
             "bottom-up search cannot evaluate recursive calls: use enumerator=synth.heap() "

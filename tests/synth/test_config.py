@@ -102,6 +102,7 @@ enumerators = st.one_of(
         prune=st.booleans(),
         lift_penalty=st.integers(0, 10),
         max_cost=st.integers(0, 200),
+        costs=st.sampled_from([None, "mean", "usage"]),
     ),
 )
 verifications = st.none() | st.builds(
@@ -377,7 +378,7 @@ def test_synthesize_records_the_resolved_config() -> None:
         larger, library=dsl.DREAMCODER, budget=budget, space=SearchSpace(max_depth=3), seed=4
     )
     assert plain.solved
-    assert plain.config.enumerator == synth.bottom_up()  # none given, no recursion
+    assert plain.config.enumerator == synth.bottom_up(costs="mean")  # none given, unguided
     assert plain.config.space.constants == dsl.DREAMCODER.constants  # the library's
     assert plain.config.space.max_depth == 3
     assert plain.config.verify is None

@@ -208,3 +208,47 @@ def test_from_log_weights_removes_minus_infinity_and_refuses_nan() -> None:
     small = synth.PCFG.from_log_weights(grammar, lambda nt, p: float(len(p.name)))
     for nt in grammar.rules:
         assert big.logprobs[nt] == pytest.approx(small.logprobs[nt])
+
+
+def test_usage_weighting_follows_what_the_pcfg_expects_to_reach() -> None:
+    grammar = synth.Grammar.from_library(dsl.CORE, "(list[int]) -> list[int]", max_depth=4)
+    start = grammar.start
+    # the start strongly prefers reverse; everywhere else reverse is rare
+    pcfg = synth.PCFG.from_weights(
+        grammar,
+        lambda nt, p: (50.0 if nt == start else 0.05) if p.name == "reverse" else 1.0,
+    )
+    kind = (start.type, start.env)
+    mean = synth.costs_from_pcfg(pcfg, weighting="mean")[kind]
+    usage = synth.costs_from_pcfg(pcfg, weighting="usage")[kind]
+    reverse = next(p for p in usage if p.name == "reverse")
+    # the start is used once in every program; a deep list hole far less often on average
+    assert usage[reverse] < mean[reverse]
+    # the uniform grammar: usage-weighted probabilities are still averages of the same
+    # per-nonterminal probabilities, so no cost is below the cheapest plain-mean cost
+    uniform = grammar.uniform()
+    u_mean = synth.costs_from_pcfg(uniform, weighting="mean")
+    u_usage = synth.costs_from_pcfg(uniform, weighting="usage")
+    assert u_mean.keys() == u_usage.keys()
+    with pytest.raises(ValueError, match="weighting"):
+        synth.costs_from_pcfg(uniform, weighting="median")
+
+
+class _PreferReverse:
+    def weights(self, spec: synth.Spec, grammar: synth.Grammar) -> synth.PCFG:
+        return synth.PCFG.from_weights(grammar, lambda nt, p: 5.0 if p.name == "reverse" else 1.0)
+
+
+def test_synthesize_weights_bottom_up_costs_by_usage_when_guided() -> None:
+    spec = synth.Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4])])
+    plain = synth.synthesize(spec)
+    guided = synth.synthesize(spec, guide=_PreferReverse())
+    chosen = synth.synthesize(
+        spec, guide=_PreferReverse(), enumerator=synth.bottom_up(costs="mean")
+    )
+    assert plain.config.enumerator == synth.bottom_up(costs="mean")
+    assert guided.config.enumerator == synth.bottom_up(costs="usage")
+    assert chosen.config.enumerator == synth.bottom_up(costs="mean")
+    assert plain.solved and guided.solved and chosen.solved
+    with pytest.raises(synth.ConfigError, match="costs"):
+        synth.bottom_up(costs="median")  # type: ignore[arg-type]
