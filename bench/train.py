@@ -3,6 +3,7 @@
 Usage::
 
     python bench/train.py [--out PATH] [--quick] [--tasks NAME,...] [--kinds mlp,transformer]
+        [--runner yes|no|only] [--policy yes|no|only] [--checkpoint DIR]
 
 Prints one JSON object to stdout and writes it to ``--out`` (default
 ``bench/results/train.json``). A full run trains 2 x 17 networks: about ten minutes on one
@@ -42,6 +43,13 @@ with ``--quick``).
    in a fresh process on all cores (:func:`runner_section`); ``--runner only`` measures
    just that and merges it into the existing JSON, ``--runner no`` skips it.
 
+5. **The policy** (``policy``): the neural policy that guides the search, on the same one
+   core (:func:`policy_section`): inference milliseconds per spec over DreamCoder's 217
+   tasks with the default DREAMCODER policy, training examples per second of the default
+   model, and dataset generation (samples per second, one process). ``--policy only``
+   measures just that and merges it into the existing JSON, ``--policy no`` skips it;
+   ``--checkpoint DIR`` times another policy.
+
 Task samplers follow ``tasks``' splits: every list and int is drawn uniformly from the
 split's lengths and values, except ``repeat``'s count, which is a length (1..5 in
 training), and ``dedupe``'s input, which is sorted.
@@ -67,7 +75,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -323,6 +331,92 @@ curve_inputs = 5
 """
 
 
+def policy_section(*, quick: bool = False, checkpoint: str | None = None) -> dict[str, Any]:
+    """The guiding policy, on this process's one core: inference, training and data.
+
+    - ``inference``: ``guide.weights(spec, grammar)`` (one forward pass and the PCFG over
+      the grammar) for each of DreamCoder's 217 list tasks, 10 examples given, grammar of
+      depth 6 with DREAMCODER: median, 95th percentile and largest milliseconds per spec,
+      the first call (compilation included) apart. The policy is ``checkpoint``, or the
+      default that ships for DREAMCODER; ``quick``: a policy trained for 30 steps here, and
+      20 tasks.
+    - ``training``: examples per second of the default model (``neural.PolicyConfig()``,
+      batch 64) over 200 steps on 2,000 samples (``quick``: 20 steps), compilation and
+      evaluations excluded, from the run's ``metrics.jsonl``.
+    - ``dataset``: samples per second of ``neural.sample_dataset`` in one process, default
+      settings and signatures (2,000 samples; ``quick``: 100), rejected draws included.
+    """
+    import statistics
+
+    import dsl
+    import synth
+    import tasks as suites
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        n = 100 if quick else 2000
+        data = neural.sample_dataset(
+            dsl.DREAMCODER,
+            neural.default_signatures(dsl.DREAMCODER),
+            n,
+            seed=0,
+            out=Path(tmp) / "data",
+        )
+        seconds = time.perf_counter() - began
+        out["dataset"] = {
+            "samples": len(data),
+            "seconds": round(seconds, 2),
+            "samples_per_second": round(len(data) / seconds, 1),
+            "dropped": data.dropped,
+        }
+        steps = 20 if quick else 200
+        config = neural.TrainConfig(
+            dataset_size=n,
+            steps=steps,
+            warmup_steps=5,
+            eval_every=steps,
+            checkpoint_every=steps,
+            solve_specs=0,
+            eval_samples=100,
+        )
+        trained = neural.train_policy(config, Path(tmp) / "train", samples=list(data))
+        metrics = [
+            json.loads(line)
+            for line in (Path(tmp) / "train" / "metrics.jsonl").read_text().splitlines()
+        ]
+        out["training"] = {
+            "model": asdict(config.model),
+            "batch_size": config.batch_size,
+            "steps": steps,
+            "examples_per_second": round(metrics[-1]["examples_per_second"], 1),
+        }
+        guide = trained if quick else neural.load_policy(checkpoint, library=dsl.DREAMCODER)
+        chosen = suites.load_dreamcoder()[: 20 if quick else None]
+        timings = []
+        first = None
+        for task in chosen:
+            spec = task.spec(10)
+            grammar = synth.Grammar.from_library(dsl.DREAMCODER, spec.signature, max_depth=6)
+            t0 = time.perf_counter()
+            guide.weights(spec, grammar)
+            ms = 1000 * (time.perf_counter() - t0)
+            if first is None:
+                first = ms
+            else:
+                timings.append(ms)
+        timings.sort()
+        out["inference"] = {
+            "policy": checkpoint or ("trained here" if quick else "default (DREAMCODER)"),
+            "specs": len(chosen),
+            "first_ms": round(first or 0.0, 1),
+            "median_ms": round(statistics.median(timings), 2),
+            "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2),
+            "max_ms": round(timings[-1], 2),
+        }
+    return out
+
+
 def runner_section(*, quick: bool = False) -> dict[str, Any]:
     """The wall time of ``abstrax run sorting`` with its defaults, as a user runs it: a
     fresh process on all cores, a fresh work directory (nothing to resume), every method
@@ -465,7 +559,23 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default="yes",
         help="time `abstrax run sorting` too (yes), not (no), or only that, merged into --out",
     )
+    parser.add_argument(
+        "--policy",
+        choices=("yes", "no", "only"),
+        default="yes",
+        help="measure the guiding policy too (yes), not (no), or only that, merged into --out",
+    )
+    parser.add_argument("--checkpoint", default=None, help="the policy to time (default: shipped)")
     opts = parser.parse_args(argv)
+    if opts.policy == "only":
+        core = pin_to_one_core()
+        previous = json.loads(opts.out.read_text()) if opts.out.exists() else {}
+        previous["policy"] = policy_section(quick=opts.quick, checkpoint=opts.checkpoint)
+        previous["policy"]["pinned_core"] = core
+        opts.out.parent.mkdir(parents=True, exist_ok=True)
+        opts.out.write_text(json.dumps(previous, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(previous["policy"], indent=2))
+        return previous
     if opts.runner == "only":
         previous = json.loads(opts.out.read_text()) if opts.out.exists() else {}
         previous["runner"] = runner_section(quick=opts.quick)
@@ -492,6 +602,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     result["pinned_core"] = core
     result["quick"] = opts.quick
+    if opts.policy == "yes":
+        result["policy"] = policy_section(quick=opts.quick, checkpoint=opts.checkpoint)
     text = json.dumps(result, indent=2)
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(text + "\n", encoding="utf-8")

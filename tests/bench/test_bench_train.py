@@ -165,3 +165,15 @@ def test_reference_tasks(bench: ModuleType) -> None:
     assert all(xs == sorted(xs) for (xs,) in inputs)
     # Seeded: the same inputs every time.
     assert by_name["sum"].data("both", 5, stream="x") == by_name["sum"].data("both", 5, stream="x")
+
+
+def test_policy_section(result: dict[str, Any]) -> None:
+    policy = result["policy"]
+    assert policy["dataset"]["samples"] == 100
+    assert policy["dataset"]["samples_per_second"] > 0
+    assert set(policy["dataset"]["dropped"]) == {"too_long", "errors", "constant", "duplicate"}
+    assert policy["training"]["examples_per_second"] > 0
+    assert policy["training"]["batch_size"] == 64
+    inference = policy["inference"]
+    assert inference["specs"] == 20
+    assert 0 < inference["median_ms"] <= inference["p95_ms"] <= inference["max_ms"]
