@@ -401,7 +401,7 @@ def test_synthesize_records_the_resolved_config() -> None:
         enumerator=synth.bottom_up(prune=False),
         space=SearchSpace(max_depth=3, constants=(5, [])),
     )
-    assert given_.config.enumerator == synth.bottom_up(prune=False)
+    assert given_.config.enumerator == synth.bottom_up(prune=False, costs="mean")
     assert given_.config.space.constants == (5, ())
 
 
