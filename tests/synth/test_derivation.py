@@ -224,12 +224,21 @@ def test_usage_weighting_follows_what_the_pcfg_expects_to_reach() -> None:
     reverse = next(p for p in usage if p.name == "reverse")
     # the start is used once in every program; a deep list hole far less often on average
     assert usage[reverse] < mean[reverse]
-    # the uniform grammar: usage-weighted probabilities are still averages of the same
-    # per-nonterminal probabilities, so no cost is below the cheapest plain-mean cost
+    # usage weights average the same per-nonterminal probabilities: every production of a
+    # kind keeps a cost, and none gets cheaper than its most likely nonterminal allows
     uniform = grammar.uniform()
     u_mean = synth.costs_from_pcfg(uniform, weighting="mean")
     u_usage = synth.costs_from_pcfg(uniform, weighting="usage")
-    assert u_mean.keys() == u_usage.keys()
+    assert {k: set(t) for k, t in u_mean.items()} == {k: set(t) for k, t in u_usage.items()}
+    best: dict[object, float] = {}
+    for nt, rules in grammar.rules.items():
+        for r, lp in zip(rules, uniform.logprobs[nt], strict=True):
+            key = ((nt.type, nt.env), r.production)
+            best[key] = max(best.get(key, -math.inf), lp)
+    for kind, table in u_usage.items():
+        for prod, cost in table.items():
+            if prod.kind != "lambda":
+                assert cost >= max(1, round(-best[(kind, prod)]))
     with pytest.raises(ValueError, match="weighting"):
         synth.costs_from_pcfg(uniform, weighting="median")
 
