@@ -20,20 +20,17 @@ Example:
     True
 """
 
+from neural._checkpoint import CheckpointError, load_policy, save_policy
 from neural._config import BaselineConfig, BaselineKind, mlp_config, transformer_config
-from neural._data import Dataset, default_signatures, load_dataset, sample_dataset
+from neural._data import default_signatures
+from neural._dataset import Dataset, load_dataset, sample_dataset
 from neural._encode import VALUE_LIMIT, EncodingError
 from neural._fit import Baseline, fit_baseline
-from neural._policy import (
-    CheckpointError,
-    NeuralGuide,
-    Policy,
-    PolicyConfig,
-    encode_examples,
-    save_policy,
-)
+from neural._guide import NeuralGuide
+from neural._policy import Policy, PolicyConfig, encode_examples
 from neural._sample import DatasetError, Sample, read_shard, write_shard
-from neural._train import TrainConfig, load_policy, train_policy
+from neural._train import train_policy
+from neural._train_config import TrainConfig
 
 __all__ = [
     "VALUE_LIMIT",

@@ -36,24 +36,24 @@ References:
     separately, pooled over the set).
     Fijalkow et al., "Scaling Neural Program Synthesis with Distribution-based Search",
     AAAI 2022 (a network's output as the weights of a context-indexed grammar).
+
+The network as a :class:`synth.Guide` is :class:`neural._guide.NeuralGuide`; its files
+and checkpoints are :mod:`neural._checkpoint`'s.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import math
-import weakref
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import numpy.typing as npt
-from flax import nnx, serialization
+from flax import nnx
 
 import dsl
 import synth
@@ -79,12 +79,6 @@ _ROLES = MAX_ARGS + 1  # the arguments, then the output
 CHANNELS = 4
 
 IntArray = npt.NDArray[np.int32]
-
-
-class CheckpointError(dsl.AbstraxError, ValueError):
-    """A policy or checkpoint that cannot be loaded: a missing directory, a corrupt or
-    truncated file, one made for another library or vocabulary. The message names the
-    path and what was expected."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,237 +285,3 @@ def _pool(x: jax.Array, mask: jax.Array, *, axis: int) -> jax.Array:
 def count_params(policy: Policy) -> int:
     """The number of trained parameters of ``policy``."""
     return int(sum(np.size(x) for x in jax.tree.leaves(nnx.state(policy, nnx.Param))))
-
-
-@functools.partial(jax.jit, static_argnums=0)
-def _forward(graphdef: Any, state: Any, tokens: jax.Array) -> jax.Array:
-    # Keyed on the graph definition, so every guide of one architecture shares a
-    # compilation (the solve-rate check during training makes a guide per evaluation).
-    logits: jax.Array = nnx.merge(graphdef, state)(tokens)
-    return logits
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class NeuralGuide:
-    """A trained policy as a :class:`synth.Guide`: a spec's examples -> PCFG weights.
-
-    Attributes:
-        policy: the network.
-        vocabulary: the library's contexts and productions (the rows and columns of the
-            policy's logits).
-
-    Example:
-        >>> import dsl, synth
-        >>> vocab = synth.Vocabulary.of(dsl.CORE)
-        >>> guide = NeuralGuide(Policy(PolicyConfig(width=16, depth=1, hidden=16, rank=8),
-        ...                            vocab.shape, rngs=nnx.Rngs(0)), vocab)
-        >>> spec = synth.Spec.from_examples([(([1, 2],), [2, 1])])
-        >>> grammar = synth.Grammar.from_library(dsl.CORE, spec.signature, max_depth=3)
-        >>> guide.weights(spec, grammar).grammar is grammar
-        True
-    """
-
-    policy: Policy
-    vocabulary: synth.Vocabulary
-    _graphdef: Any = field(init=False, repr=False)
-    _state: Any = field(init=False, repr=False)
-    _tables: weakref.WeakKeyDictionary[synth.Grammar, _Table] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.policy.shape != self.vocabulary.shape:
-            raise synth.VocabularyError(
-                f"the policy's logits have shape {self.policy.shape}, but the vocabulary of "
-                f"library {self.vocabulary.library!r} has shape {self.vocabulary.shape}"
-            )
-        graphdef, state = nnx.split(self.policy)
-        object.__setattr__(self, "_graphdef", graphdef)
-        object.__setattr__(self, "_state", state)
-        object.__setattr__(self, "_tables", weakref.WeakKeyDictionary())
-
-    @property
-    def config(self) -> PolicyConfig:
-        """The policy's sizes and encoding."""
-        return self.policy.config
-
-    def logits(self, spec: synth.Spec) -> npt.NDArray[np.float32]:
-        """The policy's logits for ``spec``: float32 ``[contexts, productions]``."""
-        tokens = encode_examples(spec.signature, spec_examples(spec), config=self.config)
-        batch = _forward(self._graphdef, self._state, tokens[None])  # [1, contexts, productions]
-        return np.asarray(batch[0], np.float32)
-
-    def weights(self, spec: synth.Spec, grammar: synth.Grammar) -> synth.PCFG:
-        """The PCFG over ``grammar`` that the policy predicts for ``spec``: in each
-        nonterminal the softmax of its rules' logits in its context.
-
-        Raises:
-            VocabularyError: ``grammar`` is of another library than the policy's, or has
-                a context or production the vocabulary lacks (more parameters, another
-                constant).
-        """
-        if grammar.library.name != self.vocabulary.library:
-            raise synth.VocabularyError(
-                f"this guide was trained for library {self.vocabulary.library!r}, but the "
-                f"grammar is of library {grammar.library.name!r}"
-            )
-        table = self._tables.get(grammar)
-        if table is None:
-            table = self._tables[grammar] = _Table.of(self.vocabulary, grammar)
-        return table.pcfg(grammar, self.logits(spec))
-
-
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """Where each rule of one grammar reads its logit, so that a PCFG is a few numpy
-    operations rather than a Python call per rule: what ``Vocabulary.pcfg`` computes
-    (a softmax per nonterminal), about ten times faster on a grammar of 9000 rules."""
-
-    rows: npt.NDArray[np.intp]  # [rules]: the context row of each rule
-    cols: npt.NDArray[np.intp]  # [rules]: the production column of each rule
-    starts: npt.NDArray[np.intp]  # [nonterminals]: the first rule of each nonterminal
-    sizes: npt.NDArray[np.intp]  # [nonterminals]: its number of rules (each >= 1)
-
-    @classmethod
-    def of(cls, vocabulary: synth.Vocabulary, grammar: synth.Grammar) -> _Table:
-        vocabulary.check(grammar)  # raises VocabularyError naming what is missing
-        rows, cols, sizes = [], [], []
-        for nt, rules in grammar.rules.items():
-            row = vocabulary.context_index(nt.context)
-            rows += [row] * len(rules)
-            cols += [vocabulary.production_index(r.production.name) for r in rules]
-            sizes.append(len(rules))
-        size = np.asarray(sizes, np.intp)
-        starts = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.intp)
-        return cls(np.asarray(rows, np.intp), np.asarray(cols, np.intp), starts, size)
-
-    def pcfg(self, grammar: synth.Grammar, logits: npt.NDArray[np.float32]) -> synth.PCFG:
-        if not np.all(np.isfinite(logits)):
-            raise ValueError("the policy's logits are not all finite")
-        w = logits.astype(np.float64)[self.rows, self.cols]
-        top = np.maximum.reduceat(w, self.starts)
-        shifted = w - np.repeat(top, self.sizes)
-        log_total = np.log(np.add.reduceat(np.exp(shifted), self.starts))
-        lp = (shifted - np.repeat(log_total, self.sizes)).tolist()
-        ends = (self.starts + self.sizes).tolist()
-        return synth.PCFG(
-            grammar,
-            {
-                nt: tuple(lp[a:b])
-                for nt, a, b in zip(grammar.rules, self.starts.tolist(), ends, strict=True)
-            },
-        )
-
-
-# ---- the trained policy as files: policy.json and params.msgpack -------------------------
-
-POLICY_FILE, PARAMS_FILE = "policy.json", "params.msgpack"
-
-
-def vocabulary_json(vocabulary: synth.Vocabulary) -> dict[str, Any]:
-    """The vocabulary as JSON data (what a checkpoint records and is checked against)."""
-    return {
-        "library": vocabulary.library,
-        "contexts": [list(c) for c in vocabulary.contexts],
-        "productions": list(vocabulary.productions),
-    }
-
-
-def check_vocabulary(saved: Any, vocabulary: synth.Vocabulary, where: str) -> None:
-    """Raise :class:`CheckpointError` unless ``saved`` (from :func:`vocabulary_json`) is
-    ``vocabulary``; the message says what differs."""
-    expected = vocabulary_json(vocabulary)
-    if saved == expected:
-        return
-    if not isinstance(saved, Mapping) or not {"library", "contexts", "productions"} <= set(saved):
-        raise CheckpointError(f"{where}: no vocabulary recorded (expected {list(expected)})")
-    made = f"made for library {saved['library']!r}"
-    want = f"expected library {vocabulary.library!r}"
-    if saved["library"] != vocabulary.library:
-        raise CheckpointError(f"{where}: {made}, {want} (pass library=... to load it)")
-    missing = sorted(set(expected["productions"]) - set(saved["productions"]))
-    extra = sorted(set(saved["productions"]) - set(expected["productions"]))
-    raise CheckpointError(
-        f"{where}: {made} with another vocabulary ({len(saved['contexts'])} contexts x "
-        f"{len(saved['productions'])} productions; {want}'s is {vocabulary.shape[0]} x "
-        f"{vocabulary.shape[1]}; productions it lacks: {missing}, that it has in excess: "
-        f"{extra}, or the same names in another order)"
-    )
-
-
-def save_policy(guide: NeuralGuide, path: str | Path) -> Path:
-    """Write a trained policy to the directory ``path``: ``policy.json`` (its config and
-    vocabulary) and ``params.msgpack`` (its parameters, in flax's msgpack format; no
-    optimizer state, so a default policy is about 4 bytes a parameter).
-
-    Returns:
-        ``path``, for :func:`neural.load_policy`.
-    """
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    params = nnx.to_pure_dict(nnx.state(guide.policy, nnx.Param))
-    data = serialization.msgpack_serialize(jax.tree.map(np.asarray, params))
-    info = {"model": guide.config.to_dict(), "vocabulary": vocabulary_json(guide.vocabulary)}
-    for name, content in ((PARAMS_FILE, data), (POLICY_FILE, json.dumps(info, indent=1))):
-        tmp = path / (name + ".tmp")  # renamed at the end: a crash leaves no half file
-        if isinstance(content, bytes):
-            tmp.write_bytes(content)
-        else:
-            tmp.write_text(content, encoding="utf-8")
-        tmp.replace(path / name)
-    return path
-
-
-def read_policy(path: Path, vocabulary: synth.Vocabulary) -> NeuralGuide:
-    """The policy :func:`save_policy` wrote to ``path``, checked against ``vocabulary``.
-
-    Raises:
-        CheckpointError: a missing, corrupt or truncated file, or another vocabulary.
-    """
-    try:
-        info = json.loads((path / POLICY_FILE).read_text(encoding="utf-8"))
-        check_vocabulary(info.get("vocabulary"), vocabulary, str(path))
-        config = PolicyConfig(**info["model"])
-        raw = serialization.msgpack_restore((path / PARAMS_FILE).read_bytes())
-    except CheckpointError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, dsl.AbstraxError) as err:
-        raise CheckpointError(
-            f"{path}: not a readable policy (expected {POLICY_FILE} and {PARAMS_FILE} as "
-            f"neural.save_policy writes them): {err}"
-        ) from err
-    policy = abstract_policy(config, vocabulary.shape)
-    restore_params(policy, raw, str(path / PARAMS_FILE))
-    return NeuralGuide(policy, vocabulary)
-
-
-def abstract_policy(config: PolicyConfig, shape: tuple[int, int]) -> Policy:
-    """A policy of shapes without values, to restore parameters into (building a real
-    one would compute, and on CPU compile, every initialiser: seconds)."""
-    return nnx.eval_shape(lambda: Policy(config, shape, rngs=nnx.Rngs(0)))
-
-
-def restore_params(policy: Policy, params: Any, where: str) -> None:
-    """Set ``policy``'s parameters to ``params`` (a pure dict of arrays of the same
-    structure, shapes and dtypes), or raise :class:`CheckpointError`."""
-    state = nnx.state(policy, nnx.Param)
-    pure = nnx.to_pure_dict(state)
-    try:
-        structure: Any = jax.tree.structure
-        fits = structure(params) == structure(pure) and all(
-            np.shape(a) == b.shape and np.asarray(a).dtype == b.dtype
-            for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(pure), strict=True)
-        )
-    except (TypeError, ValueError) as err:
-        raise CheckpointError(f"{where}: parameters of the wrong form ({err})") from err
-    if not fits:
-        raise CheckpointError(
-            f"{where}: the parameters do not fit the policy its config describes (expected "
-            f"{len(jax.tree.leaves(pure))} arrays of its shapes)"
-        )
-    nnx.replace_by_pure_dict(state, _fresh(params))
-    nnx.update(policy, state)
-
-
-def _fresh(tree: Any) -> Any:
-    """``tree``'s arrays as new, uncommitted device arrays: Orbax restores committed
-    ones, and jit would compile every step again for them."""
-    return jax.tree.map(lambda x: jnp.asarray(np.asarray(x)), tree)

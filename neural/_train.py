@@ -1,4 +1,4 @@
-"""Training the policy on random programs, its checkpoints, and loading a trained policy.
+"""Training the policy on random programs: :func:`train_policy`.
 
 :func:`train_policy` has the shape of flax's examples (``train_and_evaluate(config,
 workdir)``). The data is random programs run on random inputs (:class:`neural.Sample`);
@@ -8,14 +8,14 @@ counts once per rule, as in the PCFG). One ``@nnx.jit`` train step updates
 ``nnx.Optimizer(model, tx, wrt=nnx.Param)``, ``tx`` being global-norm clipping chained
 with AdamW under warm-up + cosine decay.
 
-A run is a function of its config and data: parameters start from
-``jax.random.key(seed)``, held-out programs are drawn by ``default_rng([seed, 0])``, and
-batch ``k`` is a fixed slice of per-epoch permutations from ``default_rng([seed, 1,
+A run is a function of its config (:class:`neural.TrainConfig`) and data: parameters start
+from ``jax.random.key(seed)``, held-out programs are drawn by ``default_rng([seed, 0])``,
+and batch ``k`` is a fixed slice of per-epoch permutations from ``default_rng([seed, 1,
 epoch])`` (a counter-based order, whose whole state is the step). Orbax checkpoints in
-``workdir/checkpoints`` hold the parameters, the optimizer's state, the step, the data
-order and the training losses since the last metrics line, so a run killed and started
-again with the same config and workdir resumes exactly: the same losses as if it had
-never stopped.
+``workdir/checkpoints`` (:mod:`neural._checkpoint`) hold the parameters, the optimizer's
+state, the step, the data order and the training losses since the last metrics line, so
+a run killed and started again with the same config and workdir resumes exactly: the
+same losses as if it had never stopped.
 
 A run's files: ``run.json`` (config and vocabulary), ``metrics.jsonl`` (a JSON line per
 evaluation), ``checkpoints/<step>/`` and, at the end, ``policy/`` (the parameters alone,
@@ -31,9 +31,8 @@ import logging
 import math
 import os
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,21 +45,11 @@ from flax import nnx
 
 import dsl
 import synth
-from neural._policy import (
-    CheckpointError,
-    NeuralGuide,
-    Policy,
-    PolicyConfig,
-    _fresh,
-    abstract_policy,
-    check_vocabulary,
-    encode_examples,
-    read_policy,
-    restore_params,
-    save_policy,
-    vocabulary_json,
-)
+from neural._checkpoint import _claim, _items, _resume, save_policy, vocabulary_json
+from neural._guide import NeuralGuide
+from neural._policy import Policy, PolicyConfig, encode_examples
 from neural._sample import DatasetError, Sample
+from neural._train_config import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -68,156 +57,7 @@ log = logging.getLogger(__name__)
 LIBRARIES = {lib.name: lib for lib in (dsl.CORE, dsl.EXTENDED, dsl.DREAMCODER)}
 #: ``progress(step, steps, latest metrics line)``, called after every step.
 Progress = Callable[[int, int, Mapping[str, Any]], None]
-_ITEMS = ("model", "optimizer", "meta")  # the items of a checkpoint
-_DATA_KEYS = {"examples", "max_depth", "max_steps", "shard_size", "jobs"}  # sample_dataset's
-_ZERO_OK = {"warmup_steps", "seed", "solve_specs", "weight_decay", "heldout_fraction"}
 Array = np.ndarray[Any, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class TrainConfig:
-    """Everything a training run depends on, with its defaults.
-
-    In TOML, ``model`` and ``data`` are tables (``[model]``, ``[data]``); every other
-    setting is a top-level key.
-
-    Attributes:
-        library: ``"core"``, ``"extended"`` or ``"dreamcoder"`` (or the name of the
-            library given to :func:`train_policy`). Default ``"dreamcoder"``.
-        model: the policy's sizes (:class:`PolicyConfig`). Default ``PolicyConfig()``.
-        signatures: types of the training programs; empty: those of
-            ``neural.default_signatures(library)``. Default ``()``.
-        dataset_size: random programs sampled. Default 30_000.
-        data: further keyword settings of ``neural.sample_dataset``; its ``jobs`` is one
-            process per core unless set here (the data do not depend on it). Default ``{}``.
-        batch_size: samples per step. Default 64.
-        steps: optimisation steps. Default 5_000.
-        learning_rate: peak learning rate, after warm-up; cosine decay to 0. Default 1e-3.
-        warmup_steps: steps of linear warm-up from 0. Default 250.
-        weight_decay: AdamW's decoupled weight decay. Default 1e-4.
-        clip_norm: gradients are clipped to this global norm. Default 1.0.
-        seed: parameters, held-out split and data order. Default 0.
-        eval_every: steps between evaluations (a metrics line each). Default 1000.
-        checkpoint_every: steps between checkpoints (the last step always is one).
-            Default 1000.
-        heldout_fraction: share of the distinct programs held out. Default 0.05.
-        eval_samples: most held-out samples scored per evaluation. Default 2000.
-        top_k: the ``k`` of the top-k accuracy. Default 5.
-        max_derivation: derivation steps kept per sample (the rest cut). Default 64.
-        solve_specs: held-out specs searched per evaluation, guided and (once) unguided;
-            0 skips the solve rate. Default 10.
-        solve_seconds: search budget per spec, in seconds. Default 0.5.
-    """
-
-    library: str = "dreamcoder"
-    model: PolicyConfig = field(default_factory=PolicyConfig)
-    signatures: tuple[str, ...] = ()
-    dataset_size: int = 30_000
-    data: Mapping[str, Any] = field(default_factory=dict)
-    batch_size: int = 64
-    steps: int = 5_000
-    learning_rate: float = 1e-3
-    warmup_steps: int = 250
-    weight_decay: float = 1e-4
-    clip_norm: float = 1.0
-    seed: int = 0
-    eval_every: int = 1000
-    checkpoint_every: int = 1000
-    heldout_fraction: float = 0.05
-    eval_samples: int = 2000
-    top_k: int = 5
-    max_derivation: int = 64
-    solve_specs: int = 10
-    solve_seconds: float = 0.5
-
-    def __post_init__(self) -> None:
-        def bad(name: str, expected: str) -> synth.ConfigError:
-            value = getattr(self, name)
-            return synth.ConfigError(f"TrainConfig.{name}: expected {expected}, got {value!r}")
-
-        for f in fields(self):
-            value, low = getattr(self, f.name), 0 if f.name in _ZERO_OK else 1
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if f.type == "int" and not (number and isinstance(value, int) and value >= low):
-                raise bad(f.name, f"an int >= {low}")
-            if f.type == "float":
-                if not (number and math.isfinite(value) and value >= 0 and (value or not low)):
-                    raise bad(f.name, f"a finite number {'>=' if low == 0 else '>'} 0")
-                object.__setattr__(self, f.name, float(value))
-        if self.heldout_fraction >= 1:
-            raise bad("heldout_fraction", "a fraction below 1")
-        if self.warmup_steps >= self.steps:
-            raise bad("warmup_steps", f"fewer than steps ({self.steps})")
-        if not isinstance(self.library, str) or not self.library:
-            raise bad("library", "a library name")
-        if not isinstance(self.model, PolicyConfig):
-            raise bad("model", "a PolicyConfig")
-        if not isinstance(self.data, Mapping) or not all(isinstance(k, str) for k in self.data):
-            raise bad("data", "a table of settings")
-        unknown = sorted(set(self.data) - _DATA_KEYS)
-        if unknown:
-            raise synth.ConfigError(
-                f"TrainConfig.data: unknown key(s) {unknown}; expected some of "
-                f"{sorted(_DATA_KEYS)} (settings of neural.sample_dataset)"
-            )
-        object.__setattr__(self, "data", dict(self.data))
-        sigs: Any = self.signatures
-        if isinstance(sigs, str) or not all(isinstance(s, str) for s in sigs):
-            raise bad("signatures", "a list of signatures")
-        for s in sigs:
-            try:
-                if not isinstance(dsl.parse_type(s), dsl.TFun):
-                    raise bad("signatures", f"function types; {s!r} is not one")
-            except dsl.ParseProgramError as err:
-                raise bad("signatures", f"signatures; {s!r} does not parse") from err
-        object.__setattr__(self, "signatures", tuple(sigs))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON- and TOML-ready): what :meth:`from_dict` reads back."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        return out | {"model": asdict(self.model), "signatures": list(self.signatures)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, where: str = "config") -> TrainConfig:
-        """Read a config from plain data (as :meth:`to_dict` writes and TOML reads).
-
-        Raises:
-            ConfigError: not a table, an unknown key or a bad value, named with ``where``.
-        """
-        settings = dict(_known(data, fields(cls), where))
-        if "model" in settings:
-            model = _known(settings["model"], fields(PolicyConfig), f"{where}.model")
-        try:
-            if "model" in settings:
-                settings["model"] = PolicyConfig(**model)
-            return cls(**settings)
-        except synth.ConfigError as err:
-            raise synth.ConfigError(f"{where}: {err}") from err
-
-    @classmethod
-    def from_toml(cls, path: str | Path) -> TrainConfig:
-        """Read a config from a TOML file.
-
-        Raises:
-            ConfigError: the file is missing or not TOML, or has an unknown key or a bad
-                value; the message names the file and the key.
-        """
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise synth.ConfigError(f"{path}: cannot read a TOML config ({err})") from err
-        return cls.from_dict(data, where=str(path))
-
-
-def _known(data: Any, names: Iterable[Any], where: str) -> Mapping[str, Any]:
-    known = sorted(f.name for f in names)
-    if not isinstance(data, Mapping):
-        raise synth.ConfigError(f"{where}: expected a table of settings, got {data!r}")
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise synth.ConfigError(f"{where}: unknown key(s) {unknown}; expected some of {known}")
-    return data
 
 
 # ---- data -------------------------------------------------------------------------------
@@ -536,10 +376,11 @@ def _library(name: str, library: dsl.Library | None) -> dsl.Library:
 
 def _dataset(config: TrainConfig, library: dsl.Library, workdir: Path) -> Iterable[Sample]:
     data: Any = importlib.import_module("neural._data")  # late: optional until it is used
+    dataset: Any = importlib.import_module("neural._dataset")
     signatures = config.signatures or data.default_signatures(library)
     out = workdir / "data"  # a dataset there with the same settings is reused
     settings = {"jobs": os.cpu_count() or 1, **config.data}
-    made = data.sample_dataset(
+    made = dataset.sample_dataset(
         library, signatures, config.dataset_size, seed=config.seed, out=out, **settings
     )
     vocab = synth.Vocabulary.of(library)
@@ -550,128 +391,9 @@ def _dataset(config: TrainConfig, library: dsl.Library, workdir: Path) -> Iterab
     return made  # type: ignore[no-any-return]
 
 
-def _claim(path: Path, run: dict[str, Any]) -> None:
-    """Write ``run.json``, or check that the one there is of the same run."""
-    if not path.exists():
-        path.write_text(json.dumps(run, indent=1), encoding="utf-8")
-        return
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise CheckpointError(f"{path}: not readable ({err})") from err
-    if old != run:
-        config = old.get("config", {}) if isinstance(old, dict) else {}
-        keys = sorted(k for k, v in run["config"].items() if config.get(k) != v) or "vocabulary"
-        raise CheckpointError(
-            f"{path.parent} holds a run of another config (it differs in {keys}); use "
-            "another workdir, or this one's config to resume it"
-        )
-
-
-def _resume(
-    manager: ocp.CheckpointManager,
-    model: Policy,
-    optimizer: nnx.Optimizer[Policy],
-    run: dict[str, Any],
-    workdir: Path,
-) -> tuple[int, list[float]]:
-    """Restore the latest checkpoint into ``model`` and ``optimizer``: its step and the
-    training losses since the last metrics line (``0, []`` without a checkpoint)."""
-    step = manager.latest_step()
-    if step is None:
-        return 0, []
-    where = str(workdir / "checkpoints" / str(step))
-    restored = _restore(manager, step, where, _items(model, optimizer, None))
-    meta = restored["meta"]
-    if not isinstance(meta, dict) or {k: meta.get(k) for k in run} != run:
-        raise CheckpointError(f"{where}: a checkpoint of another run (config or vocabulary)")
-    restore_params(model, restored["model"], where)
-    state = nnx.state(optimizer)
-    nnx.replace_by_pure_dict(state, _fresh(restored["optimizer"]))
-    nnx.update(optimizer, state)
-    return step, [float(x) for x in meta["losses"]]
-
-
 def _truncate(path: Path, step: int) -> None:
     """Drop the metrics lines after ``step`` (written before a crash, and redone)."""
     if path.exists():
         lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
         kept = [x + "\n" for x in lines if json.loads(x)["step"] <= step]
         path.write_text("".join(kept), encoding="utf-8")
-
-
-def _items(
-    model: Policy, optimizer: nnx.Optimizer[Policy], meta: dict[str, Any] | None
-) -> dict[str, Any]:
-    """A checkpoint's items: to save (with ``meta``), or to restore into (without)."""
-    params = nnx.to_pure_dict(nnx.state(model, nnx.Param))
-    opt = nnx.to_pure_dict(nnx.state(optimizer))
-    if meta is None:
-        restore = ocp.args.StandardRestore
-        return {"model": restore(params), "optimizer": restore(opt), "meta": ocp.args.JsonRestore()}
-    save = ocp.args.StandardSave
-    return {"model": save(params), "optimizer": save(opt), "meta": ocp.args.JsonSave(meta)}
-
-
-def _restore(manager: ocp.CheckpointManager, step: int, where: str, items: dict[str, Any]) -> Any:
-    try:
-        return manager.restore(step, args=ocp.args.Composite(**items))
-    except Exception as err:  # Orbax and TensorStore raise many kinds; all: "not readable"
-        raise CheckpointError(f"{where}: cannot restore the checkpoint ({err})") from err
-
-
-def load_policy(
-    path: str | Path | None = None, *, library: dsl.Library = dsl.DREAMCODER
-) -> NeuralGuide:
-    """A trained policy, as a guide for :func:`synth.synthesize`.
-
-    Args:
-        path: a policy directory (``policy.json`` and ``params.msgpack``, as
-            :func:`save_policy` and the end of a run write them), a training workdir (its
-            latest checkpoint) or its ``checkpoints`` directory; None: the default policy
-            that ships with the package for ``library``.
-        library: the library the policy must be for.
-
-    Raises:
-        CheckpointError: no such directory, no default policy for ``library``, a corrupt
-            or truncated checkpoint, or one made for another library or vocabulary.
-
-    Example:
-        >>> guide = load_policy("runs/dreamcoder/policy")  # doctest: +SKIP
-        >>> synth.synthesize(spec, library=dsl.DREAMCODER, guide=guide)  # doctest: +SKIP
-    """
-    vocab = synth.Vocabulary.of(library)
-    if path is None:
-        path = Path(__file__).parent / "policies" / library.name
-        if not (path / "policy.json").is_file():
-            raise CheckpointError(
-                f"no default policy ships for library {library.name!r} (none in {path}); "
-                f"train one with neural.train_policy(neural.TrainConfig(library="
-                f"{library.name!r}), workdir) and load it with load_policy(workdir)"
-            )
-    path = Path(path).absolute()
-    if not path.is_dir():
-        raise CheckpointError(
-            f"{path}: no such directory; expected a policy directory (policy.json, "
-            "params.msgpack) or a training workdir (checkpoints/)"
-        )
-    if (path / "policy.json").exists() or (path / "params.msgpack").exists():
-        return read_policy(path, vocab)
-    folder = path / "checkpoints" if (path / "checkpoints").is_dir() else path
-    options = ocp.CheckpointManagerOptions(read_only=True, create=False)
-    with ocp.CheckpointManager(folder, options=options) as manager:
-        step = manager.latest_step()
-        if step is None:
-            raise CheckpointError(f"{folder}: no checkpoint there (expected <step>/ folders)")
-        where = str(folder / str(step))
-        meta = _restore(manager, step, where, {"meta": ocp.args.JsonRestore()})["meta"]
-        check_vocabulary(meta.get("vocabulary") if isinstance(meta, dict) else None, vocab, where)
-        try:
-            model = PolicyConfig(**meta["config"]["model"])
-        except (KeyError, TypeError, synth.ConfigError) as err:
-            raise CheckpointError(f"{where}: no readable model config ({err})") from err
-        policy = abstract_policy(model, vocab.shape)
-        target = nnx.to_pure_dict(nnx.state(policy, nnx.Param))
-        restored = _restore(manager, step, where, {"model": ocp.args.StandardRestore(target)})
-    restore_params(policy, restored["model"], where)
-    return NeuralGuide(policy, vocab)

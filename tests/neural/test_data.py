@@ -1,4 +1,4 @@
-"""The policy's training data (neural._data, neural._sample).
+"""The policy's training data (neural._data, neural._dataset, neural._sample).
 
 Laws: every sample is a well-typed program of its signature that gives its outputs on its
 inputs, and its targets are its derivation's; no sample is constant and no two of a
@@ -22,15 +22,9 @@ from hypothesis import strategies as st
 
 import dsl
 import synth
-from neural import _data
-from neural._data import (
-    Dataset,
-    default_signatures,
-    load_dataset,
-    probe_inputs,
-    random_value,
-    sample_dataset,
-)
+from neural import _data, _dataset
+from neural._data import default_signatures, probe_inputs, random_value
+from neural._dataset import Dataset, load_dataset, sample_dataset
 from neural._sample import DatasetError, Sample, read_shard, write_shard
 
 SIGS = ["(list[int]) -> list[int]", "(int) -> int"]
@@ -115,7 +109,7 @@ def test_no_sample_is_constant_and_no_two_in_a_shard_behave_alike(
 def test_the_manifest_records_the_settings_the_vocabulary_and_the_drops(
     dreamcoder: Dataset,
 ) -> None:
-    data = json.loads((dreamcoder.path / _data.MANIFEST).read_text())
+    data = json.loads((dreamcoder.path / _dataset.MANIFEST).read_text())
     vocab = synth.Vocabulary.of(dsl.DREAMCODER)
     assert data["library"] == "dreamcoder" and data["complete"] is True
     assert [tuple(c) for c in data["contexts"]] == list(vocab.contexts)
@@ -125,7 +119,7 @@ def test_the_manifest_records_the_settings_the_vocabulary_and_the_drops(
     assert sum(data["dropped"].values()) > 0
     assert dreamcoder.shards == ("shard-00000.jsonl.gz", "shard-00001.jsonl.gz")
     assert dreamcoder.samples_per_second > 0
-    assert load_dataset(dreamcoder.path / _data.MANIFEST, library=dsl.DREAMCODER) == dreamcoder
+    assert load_dataset(dreamcoder.path / _dataset.MANIFEST, library=dsl.DREAMCODER) == dreamcoder
 
 
 def test_the_same_seed_gives_the_same_shards_whatever_the_number_of_processes(
@@ -147,7 +141,7 @@ def test_a_complete_dataset_is_reused_without_making_a_shard(
     def fail(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a shard was made again")
 
-    monkeypatch.setattr(_data, "_make_shard", fail)
+    monkeypatch.setattr(_dataset, "_make_shard", fail)
     assert _make(tmp_path) == first
 
 
@@ -160,13 +154,13 @@ def test_a_missing_shard_is_made_again_and_only_it(
     with pytest.raises(DatasetError, match="shard-00001"):
         load_dataset(tmp_path)
     made: list[int] = []
-    real = _data._make_shard
+    real = _dataset._make_shard
 
     def make(job: Any, tick: Any = None) -> dict[str, Any]:
         made.append(job.index)
         return real(job, tick)
 
-    monkeypatch.setattr(_data, "_make_shard", make)
+    monkeypatch.setattr(_dataset, "_make_shard", make)
     again = _make(tmp_path)
     assert made == [1]
     assert again.shards == first.shards
@@ -183,7 +177,7 @@ def test_other_settings_in_the_same_directory_are_refused(tmp_path: Path) -> Non
 
 def test_a_corrupt_manifest_or_shard_is_named(tmp_path: Path) -> None:
     dataset = _make(tmp_path)
-    manifest = tmp_path / _data.MANIFEST
+    manifest = tmp_path / _dataset.MANIFEST
     good = manifest.read_text()
     data = json.loads(good)
     del data["n"]

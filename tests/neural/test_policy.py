@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import dsl
 import synth
+from neural._guide import NeuralGuide
 from neural._policy import (
     BUCKETS,
     FALSE,
@@ -26,7 +27,6 @@ from neural._policy import (
     OTHER,
     PAD,
     TRUE,
-    NeuralGuide,
     Policy,
     PolicyConfig,
     count_params,

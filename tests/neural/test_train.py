@@ -19,9 +19,11 @@ import pytest
 
 import dsl
 import synth
-from neural._policy import CheckpointError, PolicyConfig, save_policy
+from neural._checkpoint import CheckpointError, load_policy, save_policy
+from neural._policy import PolicyConfig
 from neural._sample import DatasetError, Sample
-from neural._train import TrainConfig, load_policy, train_policy
+from neural._train import train_policy
+from neural._train_config import TrainConfig
 
 NAMES = {"reverse", "tail", "head", "length", "add", "cons", "take", "drop"}
 TOY = dsl.Library("toy", tuple(p for p in dsl.CORE.primitives if p.name in NAMES))
