@@ -65,7 +65,6 @@ import gc
 import json
 import multiprocessing
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -86,8 +85,13 @@ import dsl
 import synth
 import tasks
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "bench" / "results" / "dreamcoder.json"
+# bench/_common.py lies beside this script: importable however the script is run.
+if (_BENCH := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(_BENCH)
+
+from _common import RESULTS, ROOT, allowed_cpus, load_average, machine_info, write_json
+
+DEFAULT_OUT = RESULTS / "dreamcoder.json"
 
 LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED, "dreamcoder": dsl.DREAMCODER}
 ENUMERATORS = {"bottom_up": synth.bottom_up, "heap": synth.heap}
@@ -335,10 +339,7 @@ def read_log(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
 def start_workers(n: int) -> concurrent.futures.ProcessPoolExecutor:
     """``n`` fresh (spawned) worker processes, each pinned to its own allowed CPU in turn."""
     ctx = multiprocessing.get_context("spawn")
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = []
+    cpus = allowed_cpus() or []
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(ctx.Value("i", 0), cpus)
     )
@@ -409,24 +410,9 @@ def totals(records: Sequence[dict[str, Any]], wall: float, ran: int) -> dict[str
 
 
 def machine() -> dict[str, Any]:
-    try:
-        affinity: list[int] | None = sorted(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = None
-    return {
-        "platform": platform.platform(),
-        "python": sys.version,
-        "cpu_count": os.cpu_count(),
-        "affinity": affinity,
-    }
-
-
-def load_average() -> list[float] | None:
-    """The 1, 5 and 15 minute load averages: other work on the machine slows the searches."""
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
+    """The machine (:func:`_common.machine_info`, with ``affinity`` the CPUs the workers are
+    pinned to in turn), and here also Python's version and the CPU count."""
+    return {**machine_info(), "python": sys.version, "cpu_count": os.cpu_count()}
 
 
 def git_state() -> dict[str, Any]:
@@ -579,9 +565,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for s in sections.values():
         for r in s.get("records", []):
             r.pop("config", None)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
+    write_json(out, result)
     summary(result, out, Console(highlight=False, width=None if sys.stdout.isatty() else 100))
     return result
 

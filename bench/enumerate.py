@@ -62,9 +62,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
-import platform
 import random
 import sys
 import time
@@ -78,8 +75,13 @@ from synth._loops import LOOP_NAMES
 from tasks._basic import BASIC
 from tasks._task import Task
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "bench" / "results" / "enumerate.json"
+# bench/_common.py lies beside this script: importable however the script is run.
+if (_BENCH := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(_BENCH)
+
+from _common import RESULTS, header, load_average, pin_to_one_core, write_json
+
+DEFAULT_OUT = RESULTS / "enumerate.json"
 
 ENUMERATORS = ("bottom_up", "heap")
 _ENUMERATOR = {"bottom_up": synth.bottom_up, "heap": synth.heap}
@@ -234,41 +236,6 @@ def summarize(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
 # ---- the whole benchmark -------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "implementation": platform.python_implementation(),
-    }
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return info
-
-
-def load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
-
-
-def pin_to_one_core() -> int | None:
-    """Pin this process to its first allowed core; the core, or None where unsupported."""
-    try:
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-    except (AttributeError, OSError, ValueError):
-        return None
-    return core
-
-
 def run_benchmark(
     *,
     seconds: float = 10.0,
@@ -300,10 +267,7 @@ def run_benchmark(
             "summary": summarize(runs),
         }
     return {
-        "benchmark": "enumerate",
-        "python": sys.version,
-        "machine": machine_info(),
-        "cpu_count": os.cpu_count(),
+        **header("enumerate"),
         "load_average_before": load_before,
         "load_average_after": load_average(),
         "wall_seconds": time.perf_counter() - began,
@@ -338,10 +302,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     result["pinned_core"] = core
     result["quick"] = opts.quick
-    text = json.dumps(result, indent=2)
-    opts.out.parent.mkdir(parents=True, exist_ok=True)
-    opts.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    print(write_json(opts.out, result))
     return result
 
 

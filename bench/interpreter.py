@@ -51,10 +51,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
-import os
-import platform
 import random
 import sys
 import time
@@ -79,9 +76,14 @@ from dsl import (
     Var,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+# bench/_common.py lies beside this script: importable however the script is run.
+if (_BENCH := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(_BENCH)
+
+from _common import RESULTS, ROOT, header, pin_to_one_core, write_json
+
 SORTING = ROOT / "examples" / "sorting.abx"
-DEFAULT_OUT = ROOT / "bench" / "results" / "interpreter.json"
+DEFAULT_OUT = RESULTS / "interpreter.json"
 TARGET_NODES_PER_SECOND = 2_000_000
 LENGTHS = (10, 50, 200)
 
@@ -269,34 +271,6 @@ def time_run(
     return best / number, number
 
 
-def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "implementation": platform.python_implementation(),
-    }
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return info
-
-
-def pin_to_one_core() -> int | None:
-    """Pin this process to its first allowed core; the core, or None where unsupported."""
-    try:
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-    except (AttributeError, OSError, ValueError):
-        return None
-    return core
-
-
 def run_benchmark(
     *,
     repeats: int = 7,
@@ -332,10 +306,7 @@ def run_benchmark(
         total_nodes += nodes
         total_seconds += seconds
     return {
-        "benchmark": "interpreter",
-        "python": sys.version,
-        "machine": machine_info(),
-        "cpu_count": os.cpu_count(),
+        **header("interpreter"),
         "repeats": repeats,
         "min_seconds_per_repeat": min_time,
         "programs": programs,
@@ -358,10 +329,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     result = run_benchmark(repeats=2, min_time=0.01) if opts.quick else run_benchmark()
     result["pinned_core"] = core
     result["quick"] = opts.quick
-    text = json.dumps(result, indent=2)
-    opts.out.parent.mkdir(parents=True, exist_ok=True)
-    opts.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    print(write_json(opts.out, result))
     return result
 
 

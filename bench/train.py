@@ -67,7 +67,6 @@ os.environ.setdefault(
 import argparse
 import gc
 import json
-import platform
 import random
 import subprocess
 import sys
@@ -83,8 +82,13 @@ import jax
 
 import neural
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "bench" / "results" / "train.json"
+# bench/_common.py lies beside this script: importable however the script is run.
+if (_BENCH := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(_BENCH)
+
+from _common import RESULTS, allowed_cpus, header, load_average, pin_to_one_core, write_json
+
+DEFAULT_OUT = RESULTS / "train.json"
 
 KINDS = ("mlp", "transformer")
 #: name -> (lengths, values), as ``tasks``' TRAIN, LONGER, LARGER and BOTH.
@@ -317,9 +321,7 @@ def summarize(rows: Sequence[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 #: The cores this process may use before :func:`pin_to_one_core` narrows them: the runner
 #: is timed on all of them, as a user runs it.
-ALL_CORES: set[int] | None = (
-    set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-)
+ALL_CORES: list[int] | None = allowed_cpus()
 
 #: The runner's quick smoke configuration: two basic tasks, search only, small scoring.
 QUICK_RUNNER_CONFIG = """
@@ -469,36 +471,6 @@ def runner_section(*, quick: bool = False) -> dict[str, Any]:
 # ---- the whole benchmark -------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {"platform": platform.platform(), "machine": platform.machine()}
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return info
-
-
-def load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
-
-
-def pin_to_one_core() -> int | None:
-    """Pin this process to its first allowed core; the core, or None where unsupported."""
-    try:
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-    except (AttributeError, OSError, ValueError):
-        return None
-    return core
-
-
 def run_benchmark(
     *,
     tasks: Sequence[RefTask] = TASKS,
@@ -521,12 +493,9 @@ def run_benchmark(
     }
     rows = [run_task(task, configs, n_train, n_test, cold=not quick) for task in tasks]
     return {
-        "benchmark": "train",
-        "python": sys.version,
+        **header("train"),
         "jax": jax.__version__,
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
-        "machine": machine_info(),
-        "cpu_count": os.cpu_count(),
         "load_average_before": load_before,
         "load_average_after": load_average(),
         "wall_seconds": time.perf_counter() - began,
@@ -572,16 +541,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         previous = json.loads(opts.out.read_text()) if opts.out.exists() else {}
         previous["policy"] = policy_section(quick=opts.quick, checkpoint=opts.checkpoint)
         previous["policy"]["pinned_core"] = core
-        opts.out.parent.mkdir(parents=True, exist_ok=True)
-        opts.out.write_text(json.dumps(previous, indent=2) + "\n", encoding="utf-8")
+        write_json(opts.out, previous)
         print(json.dumps(previous["policy"], indent=2))
         return previous
     if opts.runner == "only":
         previous = json.loads(opts.out.read_text()) if opts.out.exists() else {}
         previous["runner"] = runner_section(quick=opts.quick)
-        text = json.dumps(previous, indent=2)
-        opts.out.parent.mkdir(parents=True, exist_ok=True)
-        opts.out.write_text(text + "\n", encoding="utf-8")
+        write_json(opts.out, previous)
         print(json.dumps(previous["runner"], indent=2))
         return previous
     by_name = {t.name: t for t in TASKS}
@@ -604,10 +570,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     result["quick"] = opts.quick
     if opts.policy == "yes":
         result["policy"] = policy_section(quick=opts.quick, checkpoint=opts.checkpoint)
-    text = json.dumps(result, indent=2)
-    opts.out.parent.mkdir(parents=True, exist_ok=True)
-    opts.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    print(write_json(opts.out, result))
     return result
 
 

@@ -16,9 +16,7 @@ interpreter, and the reference and/or properties. Target: 2,000 per second.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
-import json
 import os
 import platform
 import sys
@@ -29,7 +27,11 @@ from typing import Any
 import dsl
 from synth import Spec, verify
 
-ROOT = Path(__file__).resolve().parents[1]
+# bench/_common.py lies beside this script: importable however the script is run.
+if (_BENCH := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(_BENCH)
+
+from _common import RESULTS, ROOT, load_average, pin_to_one_core, write_json
 
 
 def ordered(args: tuple[Any, ...], out: list[int]) -> bool:
@@ -83,11 +85,10 @@ def cases() -> list[tuple[str, dsl.Definition, Spec, dsl.Library]]:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "verify.json"))
+    parser.add_argument("--out", default=str(RESULTS / "verify.json"))
     parser.add_argument("--quick", action="store_true", help="few examples (a smoke test)")
     args = parser.parse_args(argv)
-    with contextlib.suppress(AttributeError, OSError):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_to_one_core()
     n = 100 if args.quick else 3000
     rows = []
     for name, program, spec, library in cases():
@@ -102,12 +103,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             }
         )
     total = sum(r["examples_tried"] for r in rows) / sum(r["seconds"] for r in rows)
+    load = load_average()
     result = {
         "benchmark": "verify",
         "python": sys.version.split()[0],
         "machine": platform.platform(),
         "cpu_count": os.cpu_count(),
-        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "load_average": load[0] if load is not None else None,  # the last minute's
         "max_examples": n,
         "max_len": 50,
         "cases": rows,
@@ -116,9 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "quick": args.quick,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    print(write_json(Path(args.out), result))
     return result
 
 
