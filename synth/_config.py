@@ -224,11 +224,14 @@ class Verification:
         max_examples: generated inputs per verification.
         max_len: longest generated list.
         value_range: smallest and largest generated int.
+        min_len: shortest generated list (counterexamples too): 1 where an empty list is
+            outside the inputs the program is meant for.
     """
 
     max_examples: int = 500
     max_len: int = 50
     value_range: tuple[int, int] = (-1000, 1000)
+    min_len: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_examples, int) or self.max_examples < 1:
@@ -237,6 +240,15 @@ class Verification:
             )
         if not isinstance(self.max_len, int) or self.max_len < 0:
             raise ConfigError(f"Verification.max_len must be an int >= 0, got {self.max_len!r}")
+        if (
+            not isinstance(self.min_len, int)
+            or isinstance(self.min_len, bool)
+            or not 0 <= self.min_len <= self.max_len
+        ):
+            raise ConfigError(
+                f"Verification.min_len must be an int in 0..max_len ({self.max_len}), "
+                f"got {self.min_len!r}"
+            )
         pair: Any = self.value_range
         if (
             not isinstance(pair, tuple | list)

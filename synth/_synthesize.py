@@ -330,6 +330,7 @@ def synthesize(
                 max_examples=checking.max_examples,
                 max_len=checking.max_len,
                 value_range=checking.value_range,
+                min_len=checking.min_len,
                 seed=seed,
                 deadline=deadline,
             )

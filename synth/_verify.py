@@ -153,10 +153,27 @@ class _Judge:
         return None
 
 
-def _polish(args: tuple[Any, ...], fails: Callable[[tuple[Any, ...]], bool]) -> tuple[Any, ...]:
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """What generated inputs keep to: shrinking stays inside it too."""
+
+    min_len: int
+    lo: int
+    hi: int
+
+    @property
+    def anchor(self) -> int:
+        """The value ints shrink towards: 0, or the bound nearest it."""
+        return min(max(0, self.lo), self.hi)
+
+
+def _polish(
+    args: tuple[Any, ...], fails: Callable[[tuple[Any, ...]], bool], bounds: _Bounds
+) -> tuple[Any, ...]:
     """Finish Hypothesis's shrinking (lists of ints are drawn as bytes, which it shrinks less
-    thoroughly than ints): drop list elements and move ints towards 0 while the input
-    still fails, until nothing changes."""
+    thoroughly than ints): drop list elements (down to ``bounds.min_len``) and move ints
+    towards 0 (or the bound nearest it) while the input still fails, until nothing
+    changes."""
     current = list(args)
 
     def still_fails(i: int, value: Any) -> bool:
@@ -166,7 +183,7 @@ def _polish(args: tuple[Any, ...], fails: Callable[[tuple[Any, ...]], bool]) -> 
     for _ in range(20):  # each pass only shrinks; a few passes reach a fixed point
         changed = False
         for i, value in enumerate(current):
-            better = _shrink_value(value, functools.partial(still_fails, i))
+            better = _shrink_value(value, functools.partial(still_fails, i), bounds)
             if better != value:
                 current[i] = better
                 changed = True
@@ -175,25 +192,27 @@ def _polish(args: tuple[Any, ...], fails: Callable[[tuple[Any, ...]], bool]) -> 
     return tuple(current)
 
 
-def _shrink_value(value: Any, fails: Callable[[Any], bool]) -> Any:
+def _shrink_value(value: Any, fails: Callable[[Any], bool], bounds: _Bounds) -> Any:
     if isinstance(value, bool):
         return False if value and fails(False) else value
     if isinstance(value, int):
-        if value == 0 or fails(0):
-            return 0
-        sign, lo, hi = (1 if value > 0 else -1), 0, abs(value)  # fails at hi, not at lo
+        anchor = bounds.anchor
+        if value == anchor or fails(anchor):
+            return anchor
+        # fails at anchor + sign * hi, not at anchor + sign * lo
+        sign, lo, hi = (1 if value > anchor else -1), 0, abs(value - anchor)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            if fails(sign * mid):
+            if fails(anchor + sign * mid):
                 hi = mid
             else:
                 lo = mid
-        return sign * hi
+        return anchor + sign * hi
     if isinstance(value, list):
         items = list(value)
         j = 0
         while j < len(items):
-            if fails(items[:j] + items[j + 1 :]):
+            if len(items) > bounds.min_len and fails(items[:j] + items[j + 1 :]):
                 del items[j]
             else:
                 j += 1
@@ -202,7 +221,7 @@ def _shrink_value(value: Any, fails: Callable[[Any], bool]) -> Any:
             return fails(items[:j] + [v] + items[j + 1 :])
 
         for j, item in enumerate(items):
-            items[j] = _shrink_value(item, functools.partial(fails_at, j))
+            items[j] = _shrink_value(item, functools.partial(fails_at, j), bounds)
         return items
     return value
 
@@ -288,6 +307,7 @@ def verify(
     max_examples: int = 1000,
     max_len: int = 50,
     value_range: tuple[int, int] = strategies.DEFAULT_VALUE_RANGE,
+    min_len: int = 0,
     seed: int = 0,
     limits: dsl.Limits = DEFAULT_VERIFY_LIMITS,
     database: hypothesis.database.ExampleDatabase | None = None,
@@ -295,8 +315,9 @@ def verify(
 ) -> VerificationReport:
     """Check ``program`` against the spec's reference and/or properties on generated inputs.
 
-    Inputs come from :func:`synth.strategies.for_signature` (lists up to ``max_len`` long,
-    ints in ``value_range``); those the precondition rejects, or on which the reference
+    Inputs come from :func:`synth.strategies.for_signature` (lists ``min_len`` to
+    ``max_len`` long, ints in ``value_range``; the shrunk counterexample keeps to them
+    too); those the precondition rejects, or on which the reference
     itself raises, are outside the domain and skipped. The first failing input is shrunk by
     Hypothesis to a minimal one. Deterministic for a given ``seed``; writes to no example
     database unless one is given.
@@ -308,6 +329,8 @@ def verify(
         max_examples: how many inputs to generate at most.
         max_len: longest generated list.
         value_range: smallest and largest generated int.
+        min_len: shortest generated list (e.g. 1, where empty lists are outside the
+            inputs the program will meet).
         seed: makes the run reproducible.
         limits: the interpreter's bounds for each run.
         database: a Hypothesis example database to replay and save failures, if wanted.
@@ -332,7 +355,9 @@ def verify(
     began = time.perf_counter()
     judge = _Judge(program, spec, library, limits, math.inf if deadline is None else deadline)
     lo, hi = value_range
-    strategy = strategies.for_signature(spec.signature, max_len=max_len, min_value=lo, max_value=hi)
+    strategy = strategies.for_signature(
+        spec.signature, max_len=max_len, min_value=lo, max_value=hi, min_len=min_len
+    )
     config = settings(
         max_examples=max_examples,
         database=database,
@@ -357,7 +382,7 @@ def verify(
 
     try:
         minimal = hypothesis.find(strategy, fails, settings=config, random=random.Random(seed))
-        minimal = _polish(minimal, fails)
+        minimal = _polish(minimal, fails, _Bounds(min_len, lo, hi))
         cex = judge.judge(minimal)
     except hypothesis.errors.NoSuchExample:
         return report(None)

@@ -20,9 +20,11 @@ DEFAULT_MAX_LEN = 20
 DEFAULT_VALUE_RANGE = (-1000, 1000)
 
 
-def _validate(max_len: int, min_value: int, max_value: int) -> None:
+def _validate(max_len: int, min_value: int, max_value: int, min_len: int = 0) -> None:
     if not isinstance(max_len, int) or max_len < 0:
         raise ValueError(f"max_len must be a non-negative int, got {max_len!r}")
+    if not isinstance(min_len, int) or not 0 <= min_len <= max_len:
+        raise ValueError(f"min_len must be an int in 0..max_len ({max_len}), got {min_len!r}")
     if not (isinstance(min_value, int) and isinstance(max_value, int)):
         raise ValueError(f"min_value and max_value must be ints, got {min_value!r}, {max_value!r}")
     if min_value > max_value:
@@ -35,15 +37,16 @@ def for_type(
     max_len: int = DEFAULT_MAX_LEN,
     min_value: int = DEFAULT_VALUE_RANGE[0],
     max_value: int = DEFAULT_VALUE_RANGE[1],
+    min_len: int = 0,
 ) -> st.SearchStrategy[Any]:
     """Values of type ``t``: ints in ``[min_value, max_value]``, bools, and lists (nested
-    too) of at most ``max_len`` elements, as Python lists. A type variable gets ints.
+    too) of ``min_len`` to ``max_len`` elements, as Python lists. A type variable gets ints.
 
     Raises:
         ValueError: a function type (functions are not values of the search's inputs), or
             bad bounds.
     """
-    _validate(max_len, min_value, max_value)
+    _validate(max_len, min_value, max_value, min_len)
     if isinstance(t, str):
         t = dsl.parse_type(t)
     if t == INT or isinstance(t, TVar):
@@ -52,15 +55,18 @@ def for_type(
         return st.booleans()
     if isinstance(t, TList):
         if t.elem == INT:
-            return _int_lists(max_len, min_value, max_value)
+            return _int_lists(min_len, max_len, min_value, max_value)
         if t.elem == BOOL:
-            return st.binary(max_size=max_len).map(lambda b: [x & 1 == 1 for x in b])
-        inner = for_type(t.elem, max_len=max_len, min_value=min_value, max_value=max_value)
-        return st.lists(inner, max_size=max_len)
+            bits = st.binary(min_size=min_len, max_size=max_len)
+            return bits.map(lambda b: [x & 1 == 1 for x in b])
+        inner = for_type(
+            t.elem, max_len=max_len, min_value=min_value, max_value=max_value, min_len=min_len
+        )
+        return st.lists(inner, min_size=min_len, max_size=max_len)
     raise ValueError(f"no strategy for {t}: inputs are ints, bools and lists")
 
 
-def _int_lists(max_len: int, lo: int, hi: int) -> st.SearchStrategy[list[int]]:
+def _int_lists(min_len: int, max_len: int, lo: int, hi: int) -> st.SearchStrategy[list[int]]:
     """Lists of ints drawn as one byte string each: a single Hypothesis choice per list
     instead of one per element, which generates several times faster, and Hypothesis still
     shrinks them to short lists of small values (bytes shrink towards zero, and zero bytes
@@ -84,7 +90,7 @@ def _int_lists(max_len: int, lo: int, hi: int) -> st.SearchStrategy[list[int]]:
             for i in range(0, len(raw) - width + 1, width)
         ]
 
-    return st.binary(max_size=max_len * width).map(decode)
+    return st.binary(min_size=min_len * width, max_size=max_len * width).map(decode)
 
 
 def for_signature(
@@ -93,14 +99,16 @@ def for_signature(
     max_len: int = DEFAULT_MAX_LEN,
     min_value: int = DEFAULT_VALUE_RANGE[0],
     max_value: int = DEFAULT_VALUE_RANGE[1],
+    min_len: int = 0,
 ) -> st.SearchStrategy[tuple[Any, ...]]:
-    """Argument tuples for a function of type ``signature``."""
+    """Argument tuples for a function of type ``signature`` (every list, nested ones too,
+    ``min_len`` to ``max_len`` long)."""
     sig = dsl.parse_type(signature) if isinstance(signature, str) else signature
     if not isinstance(sig, TFun):
         raise ValueError(f"a signature is a function type, got {sig}")
     return st.tuples(
         *(
-            for_type(p, max_len=max_len, min_value=min_value, max_value=max_value)
+            for_type(p, max_len=max_len, min_value=min_value, max_value=max_value, min_len=min_len)
             for p in sig.params
         )
     )

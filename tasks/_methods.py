@@ -257,7 +257,9 @@ def _synthesis(task: Task, seed: int, config: RunConfig, *, guide: synth.Guide |
         train = task.split("train")
         verify = (
             synth.Verification(
-                max_len=train.max_len, value_range=(train.min_value, train.max_value)
+                max_len=train.max_len,
+                min_len=train.min_len,
+                value_range=(train.min_value, train.max_value),
             )
             if config.cegis == "train"
             else synth.Verification()

@@ -146,7 +146,12 @@ def test_to_dict_is_plain_data_with_the_settings() -> None:
         "lift_penalty": 3,
         "max_cost": 30,
     }
-    assert data["verify"] == {"max_examples": 50, "max_len": 50, "value_range": [-9, 9]}
+    assert data["verify"] == {
+        "max_examples": 50,
+        "max_len": 50,
+        "value_range": [-9, 9],
+        "min_len": 0,
+    }
     assert data["seed"] == 7
     # nothing is None (TOML has no null), nothing is a tuple
     assert "null" not in json.dumps(data)
@@ -366,6 +371,10 @@ def test_bad_settings_of_the_records_are_config_errors() -> None:
         Verification(max_examples=0)
     with pytest.raises(ConfigError, match="value_range"):
         Verification(value_range=(3, -3))
+    with pytest.raises(ConfigError, match="min_len"):
+        Verification(max_len=5, min_len=6)
+    with pytest.raises(ConfigError, match="min_len"):
+        Verification(min_len=-1)
 
 
 # ---- synthesize records its config -----------------------------------------------------------
@@ -416,14 +425,35 @@ def test_synthesize_records_the_verification() -> None:
     assert default.solved
     assert default.config.verify == Verification()
     assert default.verification is not None and default.verification.passed
-    settings = Verification(max_examples=20, max_len=5, value_range=(-3, 3))
+    settings = Verification(max_examples=20, max_len=5, value_range=(-3, 3), min_len=1)
     chosen = synth.synthesize(spec, budget=Budget(seconds=10), space=space, verify=settings)
     assert chosen.config.verify == settings
+    assert SynthesisConfig.from_dict(chosen.config.to_dict()).verify == settings
     assert chosen.verification is not None
     assert chosen.verification.examples_tried + chosen.verification.outside_domain <= 20
     off = synth.synthesize(spec, budget=Budget(seconds=10), space=space, verify=False)
     assert off.config.verify is None
     assert off.verification is None
+
+
+def test_cegis_draws_counterexamples_no_shorter_than_min_len() -> None:
+    # head(xs) is right on every non-empty list and raises on []: with min_len 1 that is
+    # a solution, with the default the empty list becomes a counterexample.
+    examples = [(([3, 1],), 3), (([5],), 5), (([2, 7, 1],), 2)]
+    spec = Spec("(list[int]) -> int", examples, reference=lambda xs: xs[0] if xs else 0)
+    space = SearchSpace(max_depth=3)
+    ran = {
+        n: synth.synthesize(
+            spec,
+            budget=Budget(seconds=5),
+            space=space,
+            verify=Verification(max_examples=50, min_len=n),
+        )
+        for n in (0, 1)
+    }
+    assert ran[1].solved and ran[1].counterexamples == ()
+    assert ran[1].program is not None and "head" in dsl.pretty(ran[1].program)
+    assert [cex.args for cex in ran[0].counterexamples][:1] == [([],)]
 
 
 APPEND_7 = Spec.from_examples([(([1, 2, 3],), [3, 2, 1, 7]), (([4, 5],), [5, 4, 7])])

@@ -58,6 +58,18 @@ def test_signature_strategy_draws_one_value_per_parameter(args: tuple[Any, ...])
     assert dsl.value_has_type(n, dsl.INT) and dsl.value_has_type(b, dsl.BOOL)
 
 
+@given(data=st.data())
+def test_strategies_keep_every_list_at_least_min_len_long(data: st.DataObject) -> None:
+    min_len = data.draw(st.integers(0, 4), label="min_len")
+    type_text = data.draw(st.sampled_from(LIST_TYPES), label="type")
+    value = data.draw(strategies.for_type(type_text, max_len=4, min_len=min_len))
+
+    def lengths(v: Any) -> list[int]:
+        return [len(v), *(n for x in v for n in lengths(x))] if isinstance(v, list) else []
+
+    assert all(min_len <= n <= 4 for n in lengths(value))
+
+
 def test_strategies_reject_bad_arguments() -> None:
     with pytest.raises(ValueError, match="greater than"):
         strategies.for_type("int", min_value=5, max_value=1)
@@ -65,6 +77,8 @@ def test_strategies_reject_bad_arguments() -> None:
         strategies.for_type("(int) -> int")
     with pytest.raises(ValueError, match="max_len"):
         strategies.for_type("list[int]", max_len=-1)
+    with pytest.raises(ValueError, match="min_len"):
+        strategies.for_type("list[int]", max_len=3, min_len=4)
 
 
 # ---- verify ---------------------------------------------------------------------------------
@@ -169,6 +183,24 @@ def test_a_shrunk_counterexample_still_fails(seed: int, cut: int) -> None:
     assert prog(xs) != xs
     # shrunk to the smallest input that shows it: one value at or below the cut, nearest 0
     assert xs == ([0] if cut >= 0 else [cut])
+
+
+def test_counterexamples_keep_to_min_len_and_the_value_range() -> None:
+    # Wrong only on the empty list and on 0: with min_len 1 and values 3..9, neither can be
+    # shown, so the shrunk counterexample is the smallest input inside the bounds.
+    spec = Spec("(list[int]) -> int", reference=lambda xs: len(xs) + 100)
+    prog = program("def f(xs: list[int]) -> int = length(xs)")
+    free = verify(prog, spec, max_examples=100)
+    assert free.counterexample is not None and free.counterexample.args == ([],)
+    bounded = verify(prog, spec, max_examples=100, min_len=1, value_range=(3, 9))
+    assert bounded.counterexample is not None and bounded.counterexample.args == ([3],)
+
+
+def test_a_program_wrong_only_below_min_len_passes() -> None:
+    spec = Spec("(list[int]) -> int", reference=lambda xs: xs[0] if xs else 0)
+    prog = program("def f(xs: list[int]) -> int = head(xs)")  # raises on []
+    assert not verify(prog, spec, max_examples=100).passed
+    assert verify(prog, spec, max_examples=100, min_len=1).passed
 
 
 # ---- property_test ----------------------------------------------------------------------------
