@@ -242,7 +242,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from synth import ConfigError
-    from tasks._report import method_means, rich_table, unsolved
+    from tasks._report import format_mean, method_means, not_general, rich_table, unsolved
     from tasks._runner import RunConfig, RunError, run_suite, with_overrides
     from tasks._task import TaskError
 
@@ -276,12 +276,14 @@ def run(
     records = summary.records
     _out.print(rich_table(records, title=f"{cfg.suite}: accuracy (%) by split"))
     for m, stats in method_means(records).items():
-        solved, ci = stats["solved"]
-        _out.print(f"{m}: solved {100 * solved:.0f}% of tasks (±{100 * ci:.0f})", markup=False)
+        solved = format_mean(*stats["solved"])
+        _out.print(f"{m}: solved {solved}% of tasks", markup=False)
     for m in ("search", "guided"):
         missing = unsolved(records, m)
         if m in cfg.methods and missing:
             _out.print(f"not solved by {m}: {', '.join(missing)}", markup=False)
+        for task, where in not_general(records, m) if m in cfg.methods else ():
+            _out.print(f"solved by {m} but not general: {task} ({where})", markup=False)
     errors = [r for r in records if r.get("error")]
     for r in errors:
         _err.print(

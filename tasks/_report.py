@@ -43,23 +43,33 @@ def mean_ci(values: Iterable[float]) -> tuple[float, float]:
     return m, t * statistics.stdev(xs) / math.sqrt(len(xs))
 
 
-def _fmt(mean: float, ci: float, *, percent: bool = True) -> str:
+def format_mean(mean: float, ci: float, *, percent: bool = True) -> str:
+    """``mean ±ci`` as a table shows it: in percent (or to two decimals), without the
+    interval where there is none (one seed, or seeds that agree), and ``±<1`` where the
+    interval is too narrow to show rather than a misleading ``±0``."""
     if math.isnan(mean):
         return "-"
     scale = 100 if percent else 1
     text = f"{mean * scale:.0f}" if percent else f"{mean:.2f}"
-    if ci > 0:
-        text += f" ±{ci * scale:.0f}" if percent else f" ±{ci:.2f}"
+    if ci > 0 and not math.isnan(ci):
+        shown = f"{ci * scale:.0f}" if percent else f"{ci:.2f}"
+        if float(shown) == 0:
+            shown = "<1" if percent else "<0.01"
+        text += f" ±{shown}"
     return text
 
 
 def split_names(records: Sequence[dict[str, Any]]) -> list[str]:
-    """The splits seen in ``records``, in first-seen order."""
+    """The splits seen in ``records``: the default splits in their order (``train``,
+    ``longer``, ``larger``, ``both``), then a task's own in first-seen order. Result lines
+    are written with sorted keys, so the order cannot come from the lines themselves."""
+    from tasks._task import DEFAULT_SPLITS
+
     seen: dict[str, None] = {}
     for r in records:
         for name in r.get("accuracy") or {}:
             seen[name] = None
-    return list(seen)
+    return [s for s in DEFAULT_SPLITS if s in seen] + [s for s in seen if s not in DEFAULT_SPLITS]
 
 
 def _ordered(records: Sequence[dict[str, Any]], key: str) -> list[str]:
@@ -86,7 +96,7 @@ def rows(records: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
                 "solved": f"{sum(map(bool, solved))}/{len(group)}" if solved else "-",
             }
             for s in splits:
-                row[s] = _fmt(*mean_ci(_acc(r, s) for r in group))
+                row[s] = format_mean(*mean_ci(_acc(r, s) for r in group))
             row["program"] = next((r["program"] for r in group if r.get("program")), "") or ""
             errors = [r["error"] for r in group if r.get("error")]
             row["error"] = errors[0] if errors else ""
@@ -135,6 +145,27 @@ def unsolved(records: Sequence[dict[str, Any]], method: str = "search") -> list[
         if r["method"] == method:
             solved_any[r["task"]] = solved_any.get(r["task"], False) or bool(r["solved"])
     return [t for t, ok in solved_any.items() if not ok]
+
+
+def not_general(records: Sequence[dict[str, Any]], method: str = "search") -> list[tuple[str, str]]:
+    """Tasks that ``method`` solved whose program is still wrong somewhere: ``(task,
+    where)`` with ``where`` naming each split below 100% and its accuracy, over the seeds
+    that solved it (a program that fits the ``train`` examples and passed CEGIS there
+    has over-fitted the ``train`` distribution, e.g. its non-negative values)."""
+    worst: dict[str, dict[str, float]] = {}
+    for r in records:
+        if r["method"] != method or not r["solved"] or r.get("error"):
+            continue
+        splits = worst.setdefault(r["task"], {})
+        for name, value in (r.get("accuracy") or {}).items():
+            if value is not None and value < 1.0:
+                splits[name] = min(value, splits.get(name, 1.0))
+    order = split_names(records)
+    return [
+        (task, ", ".join(f"{name} {100 * splits[name]:.0f}%" for name in order if name in splits))
+        for task, splits in worst.items()
+        if splits
+    ]
 
 
 def frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -216,8 +247,8 @@ def markdown(
         "|---|---|" + "---|" * len(splits),
     ]
     for m, stats in method_means(records).items():
-        cells = [_fmt(*stats[s]) for s in splits]
-        lines.append(f"| {m} | {_fmt(*stats['solved'])} | " + " | ".join(cells) + " |")
+        cells = [format_mean(*stats[s]) for s in splits]
+        lines.append(f"| {m} | {format_mean(*stats['solved'])} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## By task",
@@ -236,6 +267,15 @@ def markdown(
             missing = unsolved(records, m)
             lines += ["", f"## Not solved by {m}", ""]
             lines += [f"- {t}" for t in missing] if missing else ["None: every task was solved."]
+            wrong = not_general(records, m)
+            if wrong:
+                lines += ["", f"## Solved by {m} but not general", ""]
+                lines += [
+                    "A program that fits the examples and passed CEGIS on `train` inputs, "
+                    "yet is wrong elsewhere (lowest accuracy over the seeds that solved it):",
+                    "",
+                ]
+                lines += [f"- {t}: {where}" for t, where in wrong]
     if skipped:
         lines += ["", "## Skipped", ""] + [f"- {t} / {m}: {why}" for t, m, why in skipped]
     if corrupt:

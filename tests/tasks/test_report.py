@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from tasks._report import (
+    format_mean,
     frame,
     markdown,
     mean_ci,
     method_means,
+    not_general,
     rich_table,
     rows,
     split_names,
@@ -153,15 +155,48 @@ def test_single_and_empty() -> None:
 # Tables
 
 
-def test_split_names_in_first_seen_order() -> None:
+def test_split_names_default_splits_first_in_their_order_then_the_tasks_own() -> None:
     records = [
-        _record(accuracy={"train": 1.0}),
-        _record(accuracy={"larger": 1.0, "train": 1.0, "longer": 0.5}),
+        _record(accuracy={"wide": 1.0, "train": 1.0}),
+        # keys sorted, as results.jsonl writes them
+        _record(accuracy={"both": 1.0, "larger": 1.0, "longer": 0.5, "train": 1.0}),
+        _record(accuracy={"extra": 0.0}),
         _record(accuracy={}),
         {"task": "x", "method": "m", "seed": 0, "accuracy": None},
     ]
-    assert split_names(records) == ["train", "larger", "longer"]
+    assert split_names(records) == ["train", "longer", "larger", "both", "wide", "extra"]
     assert split_names([]) == []
+
+
+@pytest.mark.parametrize(
+    ("mean", "ci", "shown"),
+    [
+        (0.25, 0.0, "25"),  # one seed, or seeds that agree: no interval
+        (0.25, math.nan, "25"),
+        (0.25, 0.004, "25 ±<1"),  # too narrow to show, but not nothing
+        (0.25, 0.1, "25 ±10"),
+        (math.nan, math.nan, "-"),
+    ],
+)
+def test_format_mean(mean: float, ci: float, shown: str) -> None:
+    assert format_mean(mean, ci) == shown
+
+
+def test_not_general_names_solved_tasks_below_100_percent_somewhere() -> None:
+    records = [
+        # solved, but wrong on larger values with one seed and less so with another
+        _record("min", seed=0, accuracy={"train": 1.0, "larger": 0.2}),
+        _record("min", seed=1, accuracy={"train": 1.0, "larger": 0.5, "both": 0.0}),
+        _record("max", accuracy={"train": 1.0, "larger": 1.0}),  # general
+        _record("sort", solved=False, accuracy={"train": 0.0}),  # not solved: not listed
+        _record("len", accuracy={"train": 1.0, "larger": None}),  # nothing to score there
+        _record("min", method="mlp", accuracy={"train": 0.9}),  # another method
+    ]
+    assert not_general(records) == [("min", "larger 20%, both 0%")]
+    assert not_general(records, "mlp") == [("min", "train 90%")]
+    assert "## Solved by search but not general" in markdown(records)
+    assert "- min: larger 20%, both 0%" in markdown(records)
+    assert "not general" not in markdown(records[2:4])
 
 
 def test_rows_one_per_task_and_method_with_mean_and_ci_over_seeds() -> None:
