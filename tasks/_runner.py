@@ -14,6 +14,8 @@ cluster (``executor="dask"``); the results file is the same.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 import os
@@ -194,11 +196,27 @@ class RunConfig:
         data = self.to_dict()
         for name in ("methods", "tasks", "seeds", "jobs", "executor", "scheduler"):
             data.pop(name, None)
+        data.update(self._file_digests())
         uses = method(method_name).uses if method_name is not None else None
         if uses is None:
             return data
         keep = set(SCORING_FIELDS) | set(uses)
-        return {k: v for k, v in data.items() if k in keep}
+        return {k: v for k, v in data.items() if k.removesuffix("_sha256") in keep}
+
+    def _file_digests(self) -> dict[str, str]:
+        """``suite_sha256``, ``library_sha256``, ``policy_sha256``: the contents of the
+        user's files the config names (a task file, an ``.abx`` library, a policy
+        directory), so that a result is not reused after the file behind it changed."""
+        named = {
+            "suite": self.suite if Path(self.suite).suffix in (".toml", ".json") else None,
+            "library": self.library if self.library.endswith(".abx") else None,
+            "policy": self.policy,
+        }
+        out = {}
+        for name, path in named.items():
+            if path is not None and Path(path).exists():
+                out[f"{name}_sha256"] = file_digest(Path(path))
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "config") -> RunConfig:
@@ -263,6 +281,29 @@ SCORING_FIELDS = (
     "curve_values",
     "curve_inputs",
 )
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (as ``sha256sum`` prints it), or of a directory's
+    files (their paths relative to it and their bytes, in sorted order)."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _digest(stamp, path)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(stamp: tuple[tuple[str, int, int], ...], root: Path) -> str:
+    # Keyed by paths, sizes and modification times: a results key is asked for per
+    # result, and a policy directory should be read once, not once per task.
+    if not root.is_dir():
+        return hashlib.sha256(root.read_bytes()).hexdigest()  # what ``sha256sum`` prints
+    h = hashlib.sha256()
+    for name, _, _ in stamp:
+        p = Path(name)
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def _is_int(value: Any) -> bool:

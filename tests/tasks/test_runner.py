@@ -3,6 +3,7 @@ recorded and the run going on, reports at the end, and the same results on Dask.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -145,6 +146,33 @@ def test_a_different_config_is_refused_in_the_same_workdir(
     run_suite(_config(suite_file, tasks=("size",)), workdir)
     with pytest.raises(RunError, match="budget"):
         run_suite(_config(suite_file, tasks=("size",), budget=3.0), workdir)
+
+
+def test_editing_the_task_file_is_a_different_config(suite_file: Path, tmp_path: Path) -> None:
+    workdir = tmp_path / "run"
+    run_suite(_config(suite_file, tasks=("size",)), workdir)
+    record = read_results(workdir / "results.jsonl")[0][0]
+    assert record["config"]["suite_sha256"] == hashlib.sha256(suite_file.read_bytes()).hexdigest()
+    assert run_suite(_config(suite_file, tasks=("size",)), workdir).ran == 0  # same file: reused
+    suite_file.write_text(SUITE.replace("n_examples = 3", "n_examples = 4"))
+    with pytest.raises(RunError, match="suite_sha256"):
+        run_suite(_config(suite_file, tasks=("size",)), workdir)
+
+
+def test_a_policy_directorys_digest_covers_every_file_in_it(tmp_path: Path) -> None:
+    policy = tmp_path / "policy"
+    (policy / "sub").mkdir(parents=True)
+    (policy / "a.json").write_text("{}")
+    (policy / "sub" / "b.msgpack").write_bytes(b"\x00")
+    config = RunConfig(suite="basic", methods=("guided",), policy=str(policy))
+    before = config.results_key("guided")["policy_sha256"]
+    assert "policy_sha256" not in config.results_key("search")  # search does not use it
+    (policy / "sub" / "b.msgpack").write_bytes(b"\x01")
+    assert config.results_key("guided")["policy_sha256"] != before
+    (policy / "sub" / "b.msgpack").write_bytes(b"\x00")
+    assert config.results_key("guided")["policy_sha256"] == before
+    (policy / "sub" / "b.msgpack").rename(policy / "b.msgpack")  # same bytes, another name
+    assert config.results_key("guided")["policy_sha256"] != before
 
 
 def test_changing_one_methods_settings_keeps_the_others_results(
