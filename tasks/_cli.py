@@ -311,8 +311,8 @@ def train(
     config: Annotated[
         str,
         typer.Option(
-            help="default (the settings of the policy that ships) or a TOML file "
-            "(neural.TrainConfig)."
+            help="default (the settings of the policy that ships for the library) or a TOML "
+            "file (neural.TrainConfig)."
         ),
     ] = "default",
     library: Annotated[
@@ -332,7 +332,10 @@ def train(
     from synth import ConfigError
 
     try:
-        cfg = neural.TrainConfig() if config == "default" else neural.TrainConfig.from_toml(config)
+        if config == "default":
+            cfg = neural.TrainConfig.default(library or "dreamcoder")
+        else:
+            cfg = neural.TrainConfig.from_toml(config)
         changes: dict[str, Any] = {"library": library, "steps": steps, "seed": seed}
         data = {**cfg.to_dict(), **{k: v for k, v in changes.items() if v is not None}}
         cfg = neural.TrainConfig.from_dict(data, where="--config and options")

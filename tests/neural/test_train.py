@@ -121,6 +121,17 @@ max_depth = 4
     assert TrainConfig.from_dict({}) == TrainConfig()
 
 
+def test_each_built_in_library_has_a_default_config() -> None:
+    assert TrainConfig.default() == TrainConfig()  # DREAMCODER's: the field defaults
+    for library in ("core", "extended"):
+        config = TrainConfig.default(library)
+        assert config.library == library and config.steps == 2000
+        assert config.eval_every == config.checkpoint_every == 500
+        assert config.steps % config.eval_every == 0  # the last step is evaluated
+    with pytest.raises(synth.ConfigError, match="no default policy for library 'mine'"):
+        TrainConfig.default("mine")
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -85,3 +85,12 @@ def test_a_bad_config_is_a_usage_error(tmp_path: Path, text: str, why: str) -> N
     assert result.exit_code == 2
     assert why in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_the_default_config_is_the_librarys_and_an_unknown_library_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(app, ["train", "--library", "nope", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "nope" in result.output and "dreamcoder" in result.output
+    assert not (tmp_path / "o").exists()
