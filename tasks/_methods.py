@@ -82,12 +82,16 @@ class MethodInfo:
         uses: the :class:`RunConfig` fields its results depend on besides the scoring
             settings (so that changing another method's settings keeps its results);
             None: every field.
+        weight: its expected seconds per task, relative to the others': parallel
+            workers start the heaviest units first, so that none is left running one
+            long unit alone at the end. It changes the order of work, never a result.
     """
 
     name: str
     run: Method
     needs_reference: bool = False
     uses: tuple[str, ...] | None = None
+    weight: float = 1.0
 
     def skips(self, task: Task) -> str | None:
         """Why the method does not apply to ``task``, or None when it does."""
@@ -347,12 +351,17 @@ BUILT_IN_METHODS: dict[str, MethodInfo] = {
     "guided": MethodInfo(
         "guided", run_guided, uses=("library", "budget", "search", "cegis", "policy")
     ),
-    "mlp": MethodInfo("mlp", _network("mlp"), needs_reference=True, uses=("train_samples", "mlp")),
+    # Weights from `abstrax run sorting` (seconds per task, 2 workers): search 10 (its
+    # budget), MLP 12, Transformer 35.
+    "mlp": MethodInfo(
+        "mlp", _network("mlp"), needs_reference=True, uses=("train_samples", "mlp"), weight=1.2
+    ),
     "transformer": MethodInfo(
         "transformer",
         _network("transformer"),
         needs_reference=True,
         uses=("train_samples", "transformer"),
+        weight=3.5,
     ),
 }
 

@@ -319,7 +319,8 @@ class RunSummary:
 
     Attributes:
         workdir: the work directory.
-        records: every valid result line, for this config's units, in file order.
+        records: every valid result line, for this config's units, in plan order (task,
+            then method, then seed).
         corrupt: the lines that could not be read.
         skipped: ``(task, method, reason)`` for pairs a method does not apply to.
         ran: results computed by this call (the others were there already).
@@ -408,8 +409,10 @@ def run_suite(
                 progress.advance(bar)
     finally:
         out.close()
-    wanted = {u.key for u in units}
-    mine = [r for r in records if (r["task"], r["method"], r["seed"]) in wanted]
+    # Reports follow the plan (task, method, seed), whatever order results arrived in.
+    order = {u.key: i for i, u in enumerate(units)}
+    mine = [r for r in records if (r["task"], r["method"], r["seed"]) in order]
+    mine.sort(key=lambda r: order[(r["task"], r["method"], r["seed"])])
     reports = write_reports(mine, workdir, config=config, skipped=skipped, corrupt=corrupt)
     have = {(r["task"], r["method"], r["seed"]) for r in mine}
     missing = [u for u in units if u.key not in have]

@@ -18,7 +18,7 @@ import pytest
 
 from synth import ConfigError
 from tasks import RunConfig, RunError, read_results, run_suite
-from tasks._execute import Unit
+from tasks._execute import Unit, heaviest_first
 from tasks._runner import plan
 
 SUITE = """
@@ -117,6 +117,33 @@ def test_rerun_resumes_without_duplicates_and_adds_new_seeds(
     assert more.ran == 2
     assert set(_keys(workdir).values()) == {1}
     assert len(_keys(workdir)) == 4
+    # The file holds the seeds in the order they ran; the summary follows the plan.
+    assert [(r["task"], r["seed"]) for r in more.records] == [
+        ("size", 0),
+        ("size", 1),
+        ("backwards", 0),
+        ("backwards", 1),
+    ]
+
+
+def test_parallel_workers_start_the_heaviest_units_first() -> None:
+    units = [
+        Unit("a", "search", 0),
+        Unit("a", "mlp", 0),
+        Unit("a", "transformer", 0),
+        Unit("b", "search", 0),
+        Unit("b", "transformer", 0),
+        Unit("b", "mlp", 0),
+    ]
+    assert heaviest_first(units) == [
+        Unit("a", "transformer", 0),
+        Unit("b", "transformer", 0),
+        Unit("a", "mlp", 0),
+        Unit("b", "mlp", 0),
+        Unit("a", "search", 0),
+        Unit("b", "search", 0),
+    ]
+    assert sorted(heaviest_first(units), key=units.index) == units  # the same units
 
 
 def test_cegis_off_searches_the_examples_alone(suite_file: Path, tmp_path: Path) -> None:
