@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import dsl
+import neural
 import synth
 from neural._checkpoint import CheckpointError, load_policy, save_policy
 from neural._policy import PolicyConfig
@@ -243,6 +244,15 @@ def test_missing_and_default_policies(tmp_path: Path) -> None:
         load_policy(library=TOY)
     with pytest.raises(CheckpointError, match="no checkpoint"):
         load_policy(tmp_path, library=TOY)
+
+
+def test_every_built_in_library_ships_a_default_policy_within_10_mb() -> None:
+    shipped = Path(neural.__file__).parent / "policies"
+    for library in (dsl.CORE, dsl.EXTENDED, dsl.DREAMCODER):
+        guide = load_policy(library=library)
+        assert isinstance(guide, neural.NeuralGuide)
+        assert (shipped / library.name / "policy.json").is_file()
+    assert sum(f.stat().st_size for f in shipped.rglob("*") if f.is_file()) <= 10 * 2**20
 
 
 def test_a_policy_of_another_library_is_refused(trained: Path) -> None:
