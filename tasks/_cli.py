@@ -276,8 +276,9 @@ def run(
     records = summary.records
     _out.print(rich_table(records, title=f"{cfg.suite}: accuracy (%) by split"))
     for m, stats in method_means(records).items():
-        solved = format_mean(*stats["solved"])
-        _out.print(f"{m}: solved {solved}% of tasks", markup=False)
+        solved = format_mean(*stats["solved"])  # "-" for a method whose 'solved' means nothing
+        shown = f"solved {solved}% of tasks" if solved != "-" else "solved: -"
+        _out.print(f"{m}: {shown}", markup=False)
     for m in ("search", "guided"):
         missing = unsolved(records, m)
         if m in cfg.methods and missing:

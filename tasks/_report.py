@@ -162,10 +162,15 @@ def not_general(records: Sequence[dict[str, Any]], method: str = "search") -> li
                 splits[name] = min(value, splits.get(name, 1.0))
     order = split_names(records)
     return [
-        (task, ", ".join(f"{name} {100 * splits[name]:.0f}%" for name in order if name in splits))
+        (task, ", ".join(f"{s} {_percent_below(splits[s])}%" for s in order if s in splits))
         for task, splits in worst.items()
         if splits
     ]
+
+
+def _percent_below(value: float) -> str:
+    # Rounded down, so that 999 of 1,000 reads 99, not a misleading 100.
+    return f"{math.floor(100 * value)}"
 
 
 def frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -271,8 +276,8 @@ def markdown(
             if wrong:
                 lines += ["", f"## Solved by {m} but not general", ""]
                 lines += [
-                    "A program that fits the examples and passed CEGIS on `train` inputs, "
-                    "yet is wrong elsewhere (lowest accuracy over the seeds that solved it):",
+                    "A program that fits the examples (and passed the run's CEGIS), yet is "
+                    "wrong elsewhere (lowest accuracy over the seeds that solved it):",
                     "",
                 ]
                 lines += [f"- {t}: {where}" for t, where in wrong]

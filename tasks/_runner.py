@@ -14,8 +14,8 @@ cluster (``executor="dask"``); the results file is the same.
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -205,12 +205,13 @@ class RunConfig:
 
     def _file_digests(self) -> dict[str, str]:
         """``suite_sha256``, ``library_sha256``, ``policy_sha256``: the contents of the
-        user's files the config names (a task file, an ``.abx`` library, a policy
-        directory), so that a result is not reused after the file behind it changed."""
+        files the config names (a task file, an ``.abx`` library, a policy directory, or
+        the default policy that ships for the library), so that a result is not reused
+        after the file behind it changed."""
         named = {
             "suite": self.suite if Path(self.suite).suffix in (".toml", ".json") else None,
             "library": self.library if self.library.endswith(".abx") else None,
-            "policy": self.policy,
+            "policy": self.policy if self.policy is not None else _shipped_policy(self.library),
         }
         out = {}
         for name, path in named.items():
@@ -285,25 +286,29 @@ SCORING_FIELDS = (
 
 def file_digest(path: Path) -> str:
     """The SHA-256 of a file's bytes (as ``sha256sum`` prints it), or of a directory's
-    files (their paths relative to it and their bytes, in sorted order)."""
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    return _digest(stamp, path)
+    files (their paths relative to it and their bytes, in sorted order).
 
-
-@functools.lru_cache(maxsize=64)
-def _digest(stamp: tuple[tuple[str, int, int], ...], root: Path) -> str:
-    # Keyed by paths, sizes and modification times: a results key is asked for per
-    # result, and a policy directory should be read once, not once per task.
-    if not root.is_dir():
-        return hashlib.sha256(root.read_bytes()).hexdigest()  # what ``sha256sum`` prints
+    Read afresh every time: a cache keyed by modification times would miss a file
+    rewritten within one tick of the file system's clock (a policy is under a megabyte,
+    a task file a few kilobytes)."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     h = hashlib.sha256()
-    for name, _, _ in stamp:
-        p = Path(name)
-        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+    for p in sorted(q for q in path.rglob("*") if q.is_file()):
+        h.update(p.relative_to(path).as_posix().encode() + b"\0")
         h.update(p.read_bytes())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def _shipped_policy(library: str) -> str | None:
+    """The directory of the default policy that ships for a built-in library, found
+    without importing :mod:`neural` (and JAX with it); None for any other library."""
+    spec = importlib.util.find_spec("neural")
+    if library not in ("core", "extended", "dreamcoder") or spec is None:
+        return None
+    locations = spec.submodule_search_locations or []
+    return str(Path(next(iter(locations))) / "policies" / library) if locations else None
 
 
 def _is_int(value: Any) -> bool:
@@ -421,14 +426,17 @@ def run_suite(
 
 
 def _absolute_paths(config: RunConfig) -> RunConfig:
-    """``config`` with a suite file and a library file named by absolute path, so that a
-    worker started elsewhere (a Dask worker, another directory) finds them."""
+    """``config`` with a suite file, a library file and a policy named by absolute path,
+    so that a worker started elsewhere (a Dask worker, another directory) finds them."""
     suite, library = config.suite, config.library
     if Path(suite).suffix in (".toml", ".json") and Path(suite).exists():
         suite = str(Path(suite).resolve())
     if library.endswith(".abx") and Path(library).exists():
         library = str(Path(library).resolve())
-    return replace(config, suite=suite, library=library)
+    policy = config.policy
+    if policy is not None and Path(policy).exists():
+        policy = str(Path(policy).resolve())
+    return replace(config, suite=suite, library=library, policy=policy)
 
 
 def _check_same_config(records: list[dict[str, Any]], config: RunConfig, path: Path) -> None:

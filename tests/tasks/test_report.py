@@ -194,6 +194,8 @@ def test_not_general_names_solved_tasks_below_100_percent_somewhere() -> None:
     ]
     assert not_general(records) == [("min", "larger 20%, both 0%")]
     assert not_general(records, "mlp") == [("min", "train 90%")]
+    almost = [_record("sum", accuracy={"train": 1.0, "longer": 0.999})]
+    assert not_general(almost) == [("sum", "longer 99%")]  # never rounded up to 100
     assert "## Solved by search but not general" in markdown(records)
     assert "- min: larger 20%, both 0%" in markdown(records)
     assert "not general" not in markdown(records[2:4])

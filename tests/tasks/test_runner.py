@@ -19,7 +19,7 @@ import pytest
 from synth import ConfigError
 from tasks import RunConfig, RunError, read_results, run_suite
 from tasks._execute import Unit, heaviest_first
-from tasks._runner import plan
+from tasks._runner import file_digest, plan
 
 SUITE = """
 name = "tiny"
@@ -200,6 +200,15 @@ def test_a_policy_directorys_digest_covers_every_file_in_it(tmp_path: Path) -> N
     assert config.results_key("guided")["policy_sha256"] == before
     (policy / "sub" / "b.msgpack").rename(policy / "b.msgpack")  # same bytes, another name
     assert config.results_key("guided")["policy_sha256"] != before
+
+
+def test_the_default_policys_digest_is_in_the_guided_key() -> None:
+    import neural
+
+    shipped = Path(neural.__file__).parent / "policies" / "core"
+    key = RunConfig(suite="basic", methods=("guided",)).results_key("guided")
+    assert key["policy_sha256"] == file_digest(shipped)
+    assert "policy_sha256" not in RunConfig(suite="basic").results_key("search")
 
 
 def test_changing_one_methods_settings_keeps_the_others_results(
