@@ -29,8 +29,6 @@ import synth
 from neural._guide import NeuralGuide
 from neural._policy import Policy, PolicyConfig
 
-_ITEMS = ("model", "optimizer", "meta")  # the items of a checkpoint
-
 
 class CheckpointError(dsl.AbstraxError, ValueError):
     """A policy or checkpoint that cannot be loaded: a missing directory, a corrupt or

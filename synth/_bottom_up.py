@@ -79,31 +79,30 @@ def costs_from_pcfg(
     """
     if weighting not in ("mean", "usage"):
         raise ValueError(f"weighting must be 'mean' or 'usage', got {weighting!r}")
-    grammar = pcfg.grammar
     usage = _usage(pcfg) if weighting == "usage" else None
-    acc: dict[Kind, dict[Production, list[float]]] = {}
-    weighted: dict[Kind, dict[Production, float]] = {}
-    counts: dict[Kind, int] = {}
-    totals: dict[Kind, float] = {}
-    for nt, rules in grammar.rules.items():
+    # Per kind, two weighted sums of each production's probability: weight 1 per
+    # nonterminal (the plain mean) and its usage; and the sums of the weights.
+    sums: dict[Kind, dict[Production, list[float]]] = {}
+    weights: dict[Kind, list[float]] = {}
+    for nt, rules in pcfg.grammar.rules.items():
         kind = (nt.type, nt.env)
-        counts[kind] = counts.get(kind, 0) + 1
-        table = acc.setdefault(kind, {})
         w = usage[nt] if usage is not None else 0.0
-        totals[kind] = totals.get(kind, 0.0) + w
-        wtable = weighted.setdefault(kind, {})
+        total = weights.setdefault(kind, [0.0, 0.0])
+        total[0] += 1.0
+        total[1] += w
+        table = sums.setdefault(kind, {})
         for rule, lp in zip(rules, pcfg.logprobs[nt], strict=True):
             p = math.exp(lp)
-            table.setdefault(rule.production, []).append(p)
-            wtable[rule.production] = wtable.get(rule.production, 0.0) + w * p
+            acc = table.setdefault(rule.production, [0.0, 0.0])
+            acc[0] += p
+            acc[1] += w * p
     out: dict[Kind, dict[Production, int]] = {}
-    for kind, table in acc.items():
+    for kind, table in sums.items():
+        # usage weights where the PCFG reaches the kind; else (or unguided) the mean
+        i = 1 if weights[kind][1] > 0 else 0
         out[kind] = {}
-        for prod, probs in table.items():
-            if totals[kind] > 0:
-                mean = weighted[kind][prod] / totals[kind]
-            else:
-                mean = sum(probs) / counts[kind]
+        for prod, acc in table.items():
+            mean = acc[i] / weights[kind][i]
             if mean <= 0:
                 continue
             out[kind][prod] = 0 if prod.kind == "lambda" else max(1, round(-math.log(mean) / unit))

@@ -164,7 +164,7 @@ class _Bounds:
     @property
     def anchor(self) -> int:
         """The value ints shrink towards: 0, or the bound nearest it."""
-        return min(max(0, self.lo), self.hi)
+        return strategies.nearest_zero(self.lo, self.hi)
 
 
 def _polish(

@@ -66,6 +66,12 @@ def for_type(
     raise ValueError(f"no strategy for {t}: inputs are ints, bools and lists")
 
 
+def nearest_zero(lo: int, hi: int) -> int:
+    """The value of ``[lo, hi]`` nearest 0: what generated ints start from and shrink
+    towards (Hypothesis's draws here, and the verifier's own shrinking after them)."""
+    return min(max(0, lo), hi)
+
+
 def _int_lists(min_len: int, max_len: int, lo: int, hi: int) -> st.SearchStrategy[list[int]]:
     """Lists of ints drawn as one byte string each: a single Hypothesis choice per list
     instead of one per element, which generates several times faster, and Hypothesis still
@@ -73,7 +79,7 @@ def _int_lists(min_len: int, max_len: int, lo: int, hi: int) -> st.SearchStrateg
     decode to the value nearest 0)."""
     span = hi - lo + 1
     width = max(1, (span.bit_length() + 7) // 8)
-    anchor = min(max(0, lo), hi)
+    anchor = nearest_zero(lo, hi)
     up, down = hi - anchor, anchor - lo
 
     def value(z: int) -> int:

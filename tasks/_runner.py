@@ -30,7 +30,7 @@ from synth import ConfigError, SynthesisConfig
 from tasks._execute import Unit, _suite, execute
 from tasks._methods import method
 from tasks._results import RESULTS, Corrupt, ResultsFile, read_results
-from tasks._suites import resolve_library
+from tasks._suites import LIBRARIES, resolve_library
 from tasks._task import TaskError
 
 if TYPE_CHECKING:
@@ -303,9 +303,10 @@ def file_digest(path: Path) -> str:
 
 def _shipped_policy(library: str) -> str | None:
     """The directory of the default policy that ships for a built-in library, found
-    without importing :mod:`neural` (and JAX with it); None for any other library."""
+    without importing :mod:`neural` (and JAX with it), where ``neural.load_policy``
+    looks for it; None for any other library."""
     spec = importlib.util.find_spec("neural")
-    if library not in ("core", "extended", "dreamcoder") or spec is None:
+    if library not in LIBRARIES or spec is None:
         return None
     locations = spec.submodule_search_locations or []
     return str(Path(next(iter(locations))) / "policies" / library) if locations else None

@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "tune_baselines.py"
 
@@ -71,6 +69,3 @@ def test_unknown_grid_or_task_is_a_usage_error() -> None:
         )
         assert done.returncode == 2
         assert "--grid" in done.stderr or "--tasks" in done.stderr
-
-
-pytest.importorskip("jax")
