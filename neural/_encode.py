@@ -102,7 +102,9 @@ class Tokens:
     """A batch of inputs as tokens, every array of shape [batch, tokens].
 
     Each list argument takes a block of ``list_len`` tokens (its elements, then padding),
-    each int or bool argument one token, in argument order.
+    each int or bool argument one token, in argument order (:func:`encode_inputs`); or,
+    packed, each list just its elements and the row's padding at its end
+    (:func:`encode_packed`).
 
     Attributes:
         value: the raw value (clipped to ``VALUE_LIMIT``; bools 0/1; 0 for padding).
@@ -152,15 +154,65 @@ def longest(layout: Layout, inputs: Sequence[Sequence[Any]]) -> int:
     return n
 
 
-def encode_inputs(layout: Layout, inputs: Sequence[Sequence[Any]], *, list_len: int) -> Tokens:
+def encode_inputs(
+    layout: Layout,
+    inputs: Sequence[Sequence[Any]],
+    *,
+    list_len: int,
+    rows: Sequence[int] | None = None,
+) -> Tokens:
     """``inputs`` (argument tuples) as tokens, lists padded to ``list_len``; longer lists are
-    cut to their first ``list_len`` elements.
+    cut to their first ``list_len`` elements. ``rows`` numbers the inputs in error messages
+    (their positions in the caller's sequence; by default 0, 1, ...).
 
     Raises:
         EncodingError: an input with the wrong number of arguments or a value of the wrong
             kind.
     """
-    width = layout.tokens(list_len)
+    return _encode(layout, inputs, layout.tokens(list_len), list_len, rows)
+
+
+def encode_packed(
+    layout: Layout,
+    inputs: Sequence[Sequence[Any]],
+    *,
+    width: int,
+    rows: Sequence[int] | None = None,
+) -> Tokens:
+    """``inputs`` as tokens with no padding between arguments: each row's lists and scalars
+    one after another, the row padded to ``width`` tokens (at least
+    :func:`packed_width` of every input).
+
+    A model that reads a token by its value, argument and positions, never by its column
+    (the Transformer), sees the same input as from :func:`encode_inputs`, in fewer tokens
+    when lists differ in length.
+
+    Raises:
+        EncodingError: as :func:`encode_inputs`, or an input longer than ``width``.
+    """
+    return _encode(layout, inputs, width, None, rows)
+
+
+def packed_width(layout: Layout, args: Any) -> int:
+    """The tokens of one input when packed (0 for an input that is not an argument tuple,
+    which encoding then reports)."""
+    if not isinstance(args, list | tuple):
+        return 0
+    return sum(
+        len(v) if kind.startswith("list") and isinstance(v, list | tuple) else 1
+        for kind, v in zip(layout.params, args, strict=False)
+    )
+
+
+def _encode(
+    layout: Layout,
+    inputs: Sequence[Sequence[Any]],
+    width: int,
+    list_len: int | None,
+    rows: Sequence[int] | None,
+) -> Tokens:
+    """Tokens of ``width`` columns; each list takes ``list_len`` of them (None: its own
+    length, packed)."""
     shape = (len(inputs), width)
     value = np.zeros(shape, np.float32)
     arg = np.zeros(shape, np.int32)
@@ -168,14 +220,19 @@ def encode_inputs(layout: Layout, inputs: Sequence[Sequence[Any]], *, list_len: 
     rpos = np.zeros(shape, np.int32)
     mask = np.zeros(shape, np.bool_)
     for row, args in enumerate(inputs):
+        label = row if rows is None else rows[row]
         if not isinstance(args, list | tuple) or len(args) != len(layout.params):
             raise EncodingError(
-                f"input {row}: expected {len(layout.params)} argument(s) for "
+                f"input {label}: expected {len(layout.params)} argument(s) for "
                 f"{layout.signature}, got {args!r}"
+            )
+        if list_len is None and packed_width(layout, args) > width:
+            raise EncodingError(
+                f"input {label}: {packed_width(layout, args)} tokens do not fit in {width}"
             )
         col = 0
         for a, (kind, v) in enumerate(zip(layout.params, args, strict=True)):
-            where = f"input {row}, argument {a}"
+            where = f"input {label}, argument {a}"
             if kind.startswith("list"):
                 xs = [_clip(x, where) for x in _as_list(v, where)][:list_len]
                 n = len(xs)
@@ -184,7 +241,7 @@ def encode_inputs(layout: Layout, inputs: Sequence[Sequence[Any]], *, list_len: 
                 rpos[row, col : col + n] = np.arange(n)[::-1]
                 mask[row, col : col + n] = True
                 arg[row, col : col + n] = a + 1
-                col += list_len
+                col += n if list_len is None else list_len
             else:
                 value[row, col] = _clip(v, where)
                 mask[row, col] = True

@@ -31,7 +31,9 @@ from neural._encode import (
     decode_outputs,
     encode_inputs,
     encode_outputs,
+    encode_packed,
     longest,
+    packed_width,
 )
 from neural._mlp import MLP
 from neural._transformer import Transformer
@@ -90,18 +92,45 @@ class Baseline:
             return []
         layout = self._layout
         if isinstance(self._model, MLP):
-            list_len = self.max_len
-        else:
-            list_len = _bucket(max(longest(layout, inputs), 1))
-        tokens = encode_inputs(layout, inputs, list_len=list_len)
-        slots = self.max_len if layout.list_output else 1
+            tokens = encode_inputs(layout, inputs, list_len=self.max_len)
+            return self._predict_tokens(tokens, self.max_len if layout.list_output else 1)
+        # The Transformer reads a token by its value, argument and positions, so each row
+        # is packed (no padding between its arguments) and the rows go in order of their
+        # token counts: a chunk is padded to its own width, not to the longest of all.
+        # (A malformed row sorts first and is reported by its position in ``inputs``.)
+        sizes = [packed_width(layout, args) for args in inputs]
+        order = sorted(range(len(inputs)), key=sizes.__getitem__)
+        out: list[Any] = [None] * len(inputs)
+        # An output slot attends to the inputs and to itself only, so slot j computes the
+        # same whatever the canvas length. A list output is first written on a canvas one
+        # slot wider than the chunk's tokens (room for any output no longer than its
+        # inputs, and a fraction of max_len for short lists); the rows that fill it (their
+        # list has not ended) are written again, together, on the whole canvas.
+        unfinished: list[int] = []
+        for pass_rows, whole in ((order, False), (unfinished, True)):
+            for start in range(0, len(pass_rows), PREDICT_CHUNK):
+                rows = pass_rows[start : start + PREDICT_CHUNK]
+                width = _bucket(max(sizes[rows[-1]], 8))  # short inputs share one shape
+                slots = 1
+                if layout.list_output:
+                    slots = self.max_len if whole else min(self.max_len, width + 1)
+                tokens = encode_packed(layout, [inputs[i] for i in rows], width=width, rows=rows)
+                for i, value in zip(rows, self._predict_tokens(tokens, slots), strict=True):
+                    out[i] = value
+                    if layout.list_output and not whole and len(value) == slots < self.max_len:
+                        unfinished.append(i)
+        return out
+
+    def _predict_tokens(self, tokens: Tokens, slots: int) -> list[Any]:
+        """Outputs on ``tokens`` with ``slots`` output slots, in chunks of at most
+        :data:`PREDICT_CHUNK` rows."""
         out: list[Any] = []
         for start in range(0, len(tokens), PREDICT_CHUNK):
             chunk = tokens.take(slice(start, start + PREDICT_CHUNK))
             n = len(chunk)
             batch = _padded_batch(chunk, min(_bucket(n), PREDICT_CHUNK), slots)
             values, lengths = _predict_step(self._model, batch)
-            out += decode_outputs(layout, np.asarray(values)[:n], np.asarray(lengths)[:n])
+            out += decode_outputs(self._layout, np.asarray(values)[:n], np.asarray(lengths)[:n])
         return out
 
 
@@ -168,7 +197,10 @@ def fit_baseline(
     # The seed is an argument rather than part of the (static) config, so that fits that
     # differ only in their seed share one compiled initialiser.
     key = jax.random.key(config.seed)
-    model, optimizer = _create(layout, replace(config, seed=0), max_len, key)
+    # The Transformer does not depend on max_len: leaving it out of the static arguments
+    # lets tasks of one signature share the compiled initialiser.
+    size = max_len if config.kind == "mlp" else 0
+    model, optimizer = _create(layout, replace(config, seed=0), size, key)
     order = _batches(len(tokens), config.batch_size, config.steps, config.seed)
 
     # Caches the traversal of the model's graph that nnx.jit would redo at every step.
@@ -244,7 +276,7 @@ def _train_step(
 
 
 @nnx.jit
-def _predict_step(model: Model, batch: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
+def _predict_step(model: Model, batch: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
     return model.predict(batch)
 
 
@@ -267,15 +299,17 @@ def _token_arrays(tokens: Tokens) -> dict[str, jax.Array]:
     }
 
 
-def _padded_batch(tokens: Tokens, rows: int, slots: int) -> dict[str, jax.Array]:
-    """``tokens`` padded with empty rows to ``rows``, so that every chunk has one shape."""
+def _padded_batch(tokens: Tokens, rows: int, slots: int) -> dict[str, np.ndarray[Any, Any]]:
+    """``tokens`` padded with empty rows to ``rows``, so that every chunk has one shape.
+
+    NumPy arrays, which the jitted step takes as they are: made into jax arrays here, each
+    new shape would compile a small transfer program of its own."""
     pad = rows - len(tokens)
-    arrays = {
+    batch = {
         name: np.pad(getattr(tokens, name), ((0, pad), (0, 0)))
         for name in ("value", "arg", "pos", "rpos", "mask")
     }
-    batch = {k: jnp.asarray(v) for k, v in arrays.items()}
-    batch["canvas"] = jnp.arange(slots, dtype=jnp.int32)
+    batch["canvas"] = np.arange(slots, dtype=np.int32)
     return batch
 
 

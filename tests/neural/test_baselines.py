@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 import neural
 import synth
-from neural._encode import Layout, decode_outputs, encode_inputs, encode_outputs
+from neural._encode import (
+    Layout,
+    decode_outputs,
+    encode_inputs,
+    encode_outputs,
+    encode_packed,
+    packed_width,
+)
 
 TINY_MLP = neural.mlp_config(width=32, depth=1, steps=30, warmup_steps=3, batch_size=16)
 TINY_TRANSFORMER = neural.transformer_config(
@@ -157,6 +164,39 @@ def test_input_tokens_hold_the_values(inputs: list[tuple[list[int], int]]) -> No
         assert tokens.arg[row, 6] == 2
 
 
+@given(st.lists(st.tuples(st.lists(ints, max_size=6), ints, st.lists(ints, max_size=6))))
+def test_packed_tokens_are_the_same_tokens_without_the_gaps(
+    inputs: list[tuple[list[int], int, list[int]]],
+) -> None:
+    # The set of (value, argument, position, position from the end) of a row is the same
+    # packed or padded: a model that reads tokens by those sees one input either way.
+    layout = Layout.from_signature("(list[int], int, list[int]) -> int")
+    width = max([packed_width(layout, args) for args in inputs], default=0)
+    padded = encode_inputs(layout, inputs, list_len=6)
+    packed = encode_packed(layout, inputs, width=width)
+    assert packed.value.shape == (len(inputs), width)
+    for row, args in enumerate(inputs):
+        n = packed_width(layout, args)
+        assert n == len(args[0]) + 1 + len(args[2])
+        assert packed.mask[row].tolist() == [True] * n + [False] * (width - n)
+
+        def real(t: Any, r: int = row) -> list[tuple[float, int, int, int]]:
+            m = t.mask[r]
+            return sorted(zip(t.value[r][m], t.arg[r][m], t.pos[r][m], t.rpos[r][m], strict=True))
+
+        assert real(packed) == real(padded)
+
+
+def test_packed_inputs_must_fit_and_errors_name_the_callers_row() -> None:
+    layout = Layout.from_signature("(list[int], int) -> int")
+    assert packed_width(layout, ([1, 2, 3], 4)) == 4
+    assert packed_width(layout, 7) == 0
+    with pytest.raises(neural.EncodingError, match="input 0: 4 tokens do not fit in 3"):
+        encode_packed(layout, [([1, 2, 3], 4)], width=3)
+    with pytest.raises(neural.EncodingError, match="input 12, argument 1: expected an int"):
+        encode_packed(layout, [([1], 2), ([1], [2])], width=4, rows=[3, 12])
+
+
 def test_out_of_range_values_are_clipped_not_refused() -> None:
     layout = Layout.from_signature("(list[int]) -> int")
     tokens = encode_inputs(layout, [([10**12, -(10**12), 3],)], list_len=2)
@@ -259,6 +299,32 @@ def test_transformer_writes_lists_longer_than_its_inputs() -> None:
     outputs = [[x] * n for x, n in inputs]
     net = neural.fit_baseline(signature, inputs, outputs, config=TINY_TRANSFORMER, max_len=7)
     _check_types(signature, net.predict(inputs), len(inputs), 7)
+
+
+def test_transformer_predictions_do_not_depend_on_how_inputs_are_batched() -> None:
+    # Prediction packs rows, sorts them by length, pads each chunk to its own width and
+    # writes lists on a short canvas first: the outputs must be those of every input
+    # padded to the longest and written on the whole canvas, in any order.
+    signature = "(list[int], int) -> list[int]"
+    rng = random.Random(3)
+    train = [
+        ([rng.randint(0, 9) for _ in range(rng.randint(0, 5))], rng.randint(1, 12))
+        for _ in range(400)
+    ]
+    # x n times after the list: outputs longer than the short canvas of short inputs
+    outputs = [xs + [x] * x for xs, x in train]
+    config = dataclasses.replace(TINY_TRANSFORMER, steps=150, warmup_steps=10)
+    net = neural.fit_baseline(signature, train, outputs, config=config, max_len=60)
+    inputs = [([rng.randint(-50, 50) for _ in range(n)], rng.randint(0, 12)) for n in range(41)]
+    inputs += train[:60]
+    layout = Layout.from_signature(signature)
+    plain = net._predict_tokens(encode_inputs(layout, inputs, list_len=40), net.max_len)
+    assert net.predict(inputs) == plain
+    assert net.predict(inputs[::-1]) == plain[::-1]
+    # the second pass ran: some outputs are longer than their inputs' first canvas
+    assert any(len(out) > 9 for out in plain[41:])
+    with pytest.raises(neural.EncodingError, match="input 2: expected 2 argument"):
+        net.predict([([1], 2), ([3, 4, 5, 6, 7], 1), ([1],)])
 
 
 def test_fits_are_deterministic_per_seed() -> None:
