@@ -341,6 +341,25 @@ def test_fits_are_deterministic_per_seed() -> None:
     assert first.final_loss != other.final_loss
 
 
+@pytest.mark.parametrize("steps", [30, 35])
+def test_mlp_steps_in_one_compiled_loop_train_the_same_model(
+    steps: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ten steps per call (or one, when the steps do not divide by ten): the same parameters.
+    signature = "(list[int]) -> list[int]"
+    inputs, outputs = _data(signature, 64)
+    config = dataclasses.replace(TINY_MLP, steps=steps)
+
+    def fit() -> neural.Baseline:
+        return neural.fit_baseline(signature, inputs, outputs, config=config, max_len=8)
+
+    grouped = fit()
+    monkeypatch.setitem(neural._fit.STEPS_PER_CALL, "mlp", 1)
+    single = fit()
+    assert grouped.final_loss == single.final_loss
+    assert grouped.predict(inputs) == single.predict(inputs)
+
+
 # ---- learning -----------------------------------------------------------------------------
 
 

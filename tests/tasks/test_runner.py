@@ -146,6 +146,22 @@ def test_parallel_workers_start_the_heaviest_units_first() -> None:
     assert sorted(heaviest_first(units), key=units.index) == units  # the same units
 
 
+def test_tasks_of_one_signature_take_turns_within_a_method() -> None:
+    # a and b share a signature, c has its own: a's compiled programs are ready for b
+    # while c runs, instead of a and b compiling them at once.
+    units = [Unit(t, m, 0) for m in ("mlp", "transformer") for t in ("a", "b", "c")]
+    shapes = {"a": "(list[int]) -> int", "b": "(list[int]) -> int", "c": "(int) -> int"}
+    assert heaviest_first(units, shapes) == [
+        Unit("a", "transformer", 0),
+        Unit("c", "transformer", 0),
+        Unit("b", "transformer", 0),
+        Unit("a", "mlp", 0),
+        Unit("c", "mlp", 0),
+        Unit("b", "mlp", 0),
+    ]
+    assert heaviest_first(units)[:3] == units[3:]  # without shapes, plan order
+
+
 def test_cegis_off_searches_the_examples_alone(suite_file: Path, tmp_path: Path) -> None:
     summary = run_suite(_config(suite_file, tasks=("size",), cegis="off"), tmp_path / "run")
     (record,) = summary.records
