@@ -336,6 +336,15 @@ class BottomUp:
                     heapq.heappush(queue, (d + w, tiebreak, k))
         return over
 
+    def release(self) -> None:
+        """Drop the banks of kept programs and their values, once the search is over (see
+        :meth:`TermStore.release`)."""
+        self.bank.clear()
+        self.seen.clear()
+        self.pending.clear()
+        self._resume.clear()
+        self._varies.clear()
+
     def __iter__(self) -> Iterator[tuple[int, int]]:
         start = self.start
         for step in range(1, self.max_cost + 1):

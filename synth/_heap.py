@@ -104,6 +104,12 @@ class HeapSearch:
             heap = self._init(s)
         return heap[0] & _ID if heap else None
 
+    def release(self) -> None:
+        """Drop the heaps, once the search is over (see :meth:`TermStore.release`)."""
+        self._heap.clear()
+        self._info.clear()
+        self._succ.clear()
+
     @property
     def pushed(self) -> int:
         """Programs put on any heap so far (each is recorded once in its heap's table)."""

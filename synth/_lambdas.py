@@ -122,6 +122,12 @@ class BodyBuilder:
         self._functions: dict[tuple[int, int], BodyFn] = {}
         self._forms: dict[int, tuple[str, Any]] = {}  # rule -> its text (see _form)
 
+    def release(self) -> None:
+        """Drop the compiled bodies (see :meth:`TermStore.release`)."""
+        self._cache.clear()
+        self._functions.clear()
+        self._forms.clear()
+
     def lambda_body(self, lam: int) -> BodyFn | None:
         """The body function of lambda term ``lam``, or None when the body cannot take
         this form."""

@@ -126,6 +126,9 @@ def search(
         }
     else:
         stats.update(heap_pushes=engine.pushed)
+    # Frees what the search made now, not in a collector pause later (TermStore.release).
+    engine.release()
+    store.release()
     return SearchOutcome(
         program=program,
         programs_explored=explored,

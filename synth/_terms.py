@@ -244,6 +244,25 @@ class TermStore:
     def __len__(self) -> int:
         return len(self.rule)
 
+    def release(self) -> None:
+        """Drop every term and value, once the search that made them is over.
+
+        The store's closures (loop runners, appliers, lambda bodies) point back at its
+        tables, so what it holds sits in reference cycles: emptied here, it is freed at
+        once by reference counting rather than in a pause of the cyclic collector (over a
+        second after a 10-second search) in whatever code runs next. The store is
+        unusable afterwards."""
+        for table in (self.rule, self.kids, self.vec, self.has_err, self.dynamic, self.mask):
+            table.clear()
+        self.depth.clear()
+        self._fn.clear()
+        self._index.clear()
+        self._appliers.clear()
+        self._first_appliers.clear()
+        self._runners.clear()
+        self._points.clear()
+        self.bodies.release()
+
     def rule_id(self, prod: Production, env: tuple[Type, ...]) -> int:
         """A small integer naming ``prod`` used in environment ``env``."""
         key = (prod, env)
