@@ -59,6 +59,13 @@ GRID: dict[str, dict[str, Any]] = {
     "long": {"steps": 15_000},
     "wide_long": {"width": 256, "steps": 15_000},
     "wide_long_slow": {"width": 256, "steps": 15_000, "learning_rate": 2e-3},
+    # more examples per step rather than more steps: cheaper per example
+    "batch512": {"batch_size": 512},
+    "wide_batch512": {"width": 256, "batch_size": 512},
+    "steps10k": {"steps": 10_000},
+    # the Transformer's own (its default is 1,000 steps of 64)
+    "steps2k": {"steps": 2_000},
+    "batch128": {"batch_size": 128},
 }
 
 THRESHOLD = 0.95

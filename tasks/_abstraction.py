@@ -196,6 +196,9 @@ ABSTRACTION: tuple[Task, ...] = (
         description="how many elements equal x (x is in the list for half the inputs)",
         sampler=_list_and_maybe_member,
         param_names=("xs", "x"),
+        # batches of 128: 99.7% on held-out train inputs against 94.4% (seed 0,
+        # bench/results/tune_transformer.json), in the same time
+        tuning={"transformer": {"batch_size": 128}},
     ),
     Task(
         "repeat",

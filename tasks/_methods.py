@@ -315,7 +315,11 @@ def _network(kind: str) -> Method:
         import neural
 
         base = config.mlp if kind == "mlp" else config.transformer
-        model_config = replace(base, seed=seed)
+        tuned = dict(task.tuning.get(kind, {})) if config.tuned else {}
+        try:
+            model_config = replace(base, **tuned, seed=seed)
+        except TypeError as err:  # a setting BaselineConfig does not have
+            raise TaskError(f"task {task.name!r}: tuning.{kind}: {err}") from err
         inputs = fit_inputs(task, seed, config)
         outputs = [task.output(a) for a in inputs]
         scoring = scoring_set(task, seed, config)
@@ -334,6 +338,7 @@ def _network(kind: str) -> Method:
             "compile_seconds": round(model.compile_seconds, 3),
             "max_len": max_len,
             "model": model_config.to_dict(),
+            "tuned": tuned,
         }
         return Outcome(accuracy.get("train") == 1.0, None, None, accuracy, curves, details)
 
@@ -354,13 +359,17 @@ BUILT_IN_METHODS: dict[str, MethodInfo] = {
     # Weights from `abstrax run sorting` (seconds per task, 2 workers): search 10 (its
     # budget), MLP 12, Transformer 35.
     "mlp": MethodInfo(
-        "mlp", _network("mlp"), needs_reference=True, uses=("train_samples", "mlp"), weight=1.2
+        "mlp",
+        _network("mlp"),
+        needs_reference=True,
+        uses=("train_samples", "mlp", "tuned"),
+        weight=1.2,
     ),
     "transformer": MethodInfo(
         "transformer",
         _network("transformer"),
         needs_reference=True,
-        uses=("train_samples", "transformer"),
+        uses=("train_samples", "transformer", "tuned"),
         weight=3.5,
     ),
 }

@@ -91,6 +91,10 @@ class RunConfig:
         train_samples: ``train`` samples each network is trained on.
         mlp: the MLP baseline's settings.
         transformer: the Transformer baseline's settings.
+        tuned: each task's own tuning of the networks (:attr:`Task.tuning`: the sizes
+            that reach 95% on its ``train`` distribution where ``mlp`` or
+            ``transformer`` do not) replaces those settings for that task; False trains
+            every task with ``mlp`` and ``transformer`` as they are.
         curve_lengths: the points of the accuracy-against-length curve (lists of length
             from the point minus 4 up to the point).
         curve_values: the points of the accuracy-against-values curve (values within
@@ -116,6 +120,7 @@ class RunConfig:
     train_samples: int = 10_000
     mlp: neural.BaselineConfig = field(default_factory=_default_mlp)
     transformer: neural.BaselineConfig = field(default_factory=_default_transformer)
+    tuned: bool = True
     curve_lengths: tuple[int, ...] = (5, 10, 20, 30, 40, 50)
     curve_values: tuple[int, ...] = (10, 30, 100, 300, 1000)
     curve_inputs: int = 200
@@ -145,6 +150,8 @@ class RunConfig:
             value = getattr(self, name)
             if not _is_int(value) or value < low:
                 raise ConfigError(f"RunConfig.{name} must be an int >= {low}, got {value!r}")
+        if not isinstance(self.tuned, bool):
+            raise ConfigError(f"RunConfig.tuned must be true or false, got {self.tuned!r}")
         if self.examples is not None and (not _is_int(self.examples) or self.examples < 1):
             raise ConfigError(f"RunConfig.examples must be an int >= 1, got {self.examples!r}")
         if self.jobs is not None and (not _is_int(self.jobs) or self.jobs < 1):

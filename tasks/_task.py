@@ -161,6 +161,26 @@ def _signature(text: dsl.TFun | str, where: str) -> dsl.TFun:
     return t
 
 
+def _tuning(tuning: Mapping[str, Any], where: str) -> Mapping[str, Mapping[str, Any]]:
+    """``tuning`` checked (baseline kinds to tables of settings) and frozen; the settings
+    themselves are checked by ``neural.BaselineConfig`` when a network is trained."""
+    if not isinstance(tuning, Mapping):
+        raise _bad(where, f"tuning must be a table of baselines, got {tuning!r}", "tuning")
+    out = {}
+    for kind, settings in tuning.items():
+        if kind not in ("mlp", "transformer"):
+            reason = f"tuning is for 'mlp' or 'transformer', got {kind!r}"
+            raise _bad(where, reason, "tuning")
+        if not isinstance(settings, Mapping) or not all(isinstance(k, str) for k in settings):
+            reason = f"tuning of {kind} must be a table of settings, got {settings!r}"
+            raise _bad(where, reason, f"tuning.{kind}")
+        if "kind" in settings or "seed" in settings:
+            reason = f"tuning of {kind} cannot set its kind or seed"
+            raise _bad(where, reason, f"tuning.{kind}")
+        out[kind] = MappingProxyType(dict(settings))
+    return MappingProxyType(out)
+
+
 def _bad(where: str, reason: str, field: str | None) -> TaskError:
     return TaskError(f"{where}: {reason}", field=field, reason=reason)
 
@@ -189,6 +209,11 @@ class Task:
         splits: split name -> :class:`Split`, in report order; ``train`` must be one.
         n_examples: how many examples the search is given by default.
         param_names: names of the program's parameters (None: by type, ``xs``, ``n``...).
+        tuning: per network baseline (``"mlp"``, ``"transformer"``), settings of
+            ``neural.BaselineConfig`` that replace the run's own for this task: the sizes
+            found by tuning on its ``train`` distribution (``bench/tune_baselines.py``)
+            where the defaults stay below 95% there. The runner applies them unless
+            ``RunConfig.tuned`` is False.
     """
 
     name: str
@@ -201,6 +226,7 @@ class Task:
     splits: Mapping[str, Split]
     n_examples: int
     param_names: tuple[str, ...] | None
+    tuning: Mapping[str, Mapping[str, Any]]
 
     def __init__(
         self,
@@ -215,6 +241,7 @@ class Task:
         splits: Mapping[str, Split] = DEFAULT_SPLITS,
         n_examples: int = 6,
         param_names: Sequence[str] | None = None,
+        tuning: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         where = f"task {name!r}"
         if not isinstance(name, str) or not name:
@@ -245,6 +272,7 @@ class Task:
         if not isinstance(n_examples, int) or isinstance(n_examples, bool) or n_examples < 1:
             reason = f"n_examples must be a positive int, got {n_examples!r}"
             raise _bad(where, reason, "n_examples")
+        tuned = _tuning(tuning or {}, where)
         if sampler is None and reference is not None:
             sampler = signature_sampler(sig)
         object.__setattr__(self, "name", name)
@@ -257,6 +285,7 @@ class Task:
         object.__setattr__(self, "splits", MappingProxyType(dict(splits)))
         object.__setattr__(self, "n_examples", n_examples)
         object.__setattr__(self, "param_names", None if param_names is None else tuple(param_names))
+        object.__setattr__(self, "tuning", tuned)
         # Fails early, naming the task, on examples that do not fit the signature.
         try:
             self._spec(self.examples)

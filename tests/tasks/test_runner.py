@@ -497,3 +497,36 @@ def test_no_method_is_scored_on_an_input_any_method_was_given_or_trained_on(
     # A task whose whole train distribution is in the training data has nothing held out.
     tiny = suite("abstraction")["repeat"]
     assert scoring_set(tiny, 0, config).splits["train"] == ([], [])
+
+
+def test_the_networks_train_with_their_tasks_tuning() -> None:
+    import dataclasses
+
+    import neural
+    from tasks import Task, TaskError
+    from tasks._methods import method
+
+    task = Task("size", "(list[int]) -> int", reference=len, tuning={"mlp": {"steps": 40}})
+    config = RunConfig(
+        methods=("mlp",),
+        mlp=neural.mlp_config(width=16, depth=1, steps=20, warmup_steps=2, batch_size=16),
+        train_samples=64,
+        eval_inputs=10,
+        curve_inputs=2,
+        curve_lengths=(5,),
+        curve_values=(10,),
+    )
+    tuned = method("mlp").run(task, 0, config)
+    assert tuned.details["model"]["steps"] == 40
+    assert tuned.details["tuned"] == {"steps": 40}
+    plain = method("mlp").run(task, 0, dataclasses.replace(config, tuned=False))
+    assert plain.details["model"]["steps"] == 20
+    assert plain.details["tuned"] == {}
+    # results depend on it: a run with tuned = false is another config for the networks
+    assert "tuned" in config.results_key("mlp")
+    assert "tuned" not in config.results_key("search")
+    misspelt = Task("size", "(list[int]) -> int", reference=len, tuning={"mlp": {"stepz": 3}})
+    with pytest.raises(TaskError, match=r"task 'size': tuning\.mlp"):
+        method("mlp").run(misspelt, 0, config)
+    with pytest.raises(ConfigError, match="tuned must be true or false"):
+        RunConfig(tuned="yes")  # type: ignore[arg-type]

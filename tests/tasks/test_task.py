@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import dsl
 import synth
+import tasks
 from tasks import (
     BOTH,
     DEFAULT_SPLITS,
@@ -387,3 +388,44 @@ def test_split_names_are_the_splits_with_a_reference_and_held_out_without() -> N
     assert _task().split_names == ("train", "longer", "larger", "both")
     assert _task(splits={"train": TRAIN, "huge": BOTH}).split_names == ("train", "huge")
     assert Task("t", "(int) -> int", examples=[((1,), 2)]).split_names == ("held_out",)
+
+
+# ---- tuning of the network baselines --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tuning", "field"),
+    [
+        ({"cnn": {"steps": 10}}, "tuning"),
+        ({"mlp": 10_000}, "tuning.mlp"),
+        ({"mlp": {"seed": 3}}, "tuning.mlp"),
+        ({"transformer": {"kind": "mlp"}}, "tuning.transformer"),
+        ([("mlp", {})], "tuning"),
+    ],
+)
+def test_a_bad_tuning_names_the_task_and_field(tuning: Any, field: str) -> None:
+    with pytest.raises(TaskError, match="task 'sized': tuning") as err:
+        Task("sized", "(list[int]) -> int", reference=len, tuning=tuning)
+    assert err.value.field == field
+
+
+def test_tuning_is_frozen_and_defaults_to_none() -> None:
+    settings = {"steps": 10_000}
+    task = Task("sized", "(list[int]) -> int", reference=len, tuning={"mlp": settings})
+    settings["steps"] = 1
+    assert task.tuning["mlp"]["steps"] == 10_000
+    with pytest.raises(TypeError):
+        task.tuning["mlp"]["steps"] = 5  # type: ignore[index]
+    assert dict(Task("sized", "(list[int]) -> int", reference=len).tuning) == {}
+
+
+def test_every_built_in_tuning_is_a_baseline_config() -> None:
+    import dataclasses
+
+    import neural
+
+    tuned = [(t, k) for name in tasks.suites() for t in tasks.suite(name) for k in t.tuning]
+    assert tuned  # the sorting tasks whose MLP needs more steps
+    for task, kind in tuned:
+        base = neural.mlp_config() if kind == "mlp" else neural.transformer_config()
+        assert dataclasses.replace(base, **task.tuning[kind]) != base
