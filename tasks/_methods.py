@@ -125,8 +125,16 @@ class ScoringSet:
 
 def fit_inputs(task: Task, seed: int, config: RunConfig) -> list[Args]:
     """The ``train`` inputs a network of this seed is trained on (``config.train_samples``
-    of them, from their own stream)."""
-    return task.inputs("train", config.train_samples, seed=seed, stream="fit")
+    of them, from their own stream). Shared: do not change the list."""
+    return _fit_inputs(task, seed, config.train_samples)
+
+
+# A worker draws a task's inputs for several of its units (every method is scored on the
+# same inputs, which exclude the networks' training inputs): drawn once per process.
+# Keyed by the task object, so a task file read afresh is drawn afresh.
+@functools.lru_cache(maxsize=4)
+def _fit_inputs(task: Task, seed: int, n: int) -> list[Args]:
+    return task.inputs("train", n, seed=seed, stream="fit")
 
 
 def _unseen(task: Task, split: str | Split, n: int, seed: int, seen: set[str]) -> list[Args]:
@@ -149,32 +157,55 @@ def scoring_set(task: Task, seed: int, config: RunConfig) -> ScoringSet:
     ``config.curve_inputs`` per curve point) with their reference outputs.
 
     No scoring input is one the search was given or one a network of this seed trains on:
-    every method is scored on the same inputs, all of them held out from every method."""
+    every method is scored on the same inputs, all of them held out from every method.
+    Shared by the units of a process that score the same task and seed: do not change it.
+    """
+    return _scoring_set(
+        task,
+        seed,
+        config.examples,
+        config.train_samples,
+        config.eval_inputs,
+        config.curve_lengths,
+        config.curve_values,
+        config.curve_inputs,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _scoring_set(
+    task: Task,
+    seed: int,
+    examples: int | None,
+    train_samples: int,
+    eval_inputs: int,
+    curve_lengths: tuple[int, ...],
+    curve_values: tuple[int, ...],
+    curve_inputs: int,
+) -> ScoringSet:
     if task.reference is None:
-        held = task.held_out(config.examples)
+        held = task.held_out(examples)
         return ScoringSet({"held_out": ([a for a, _ in held], [o for _, o in held])}, {})
-    seen = {repr(a) for a, _ in task.given(config.examples, seed=seed)}
-    seen |= {repr(a) for a in fit_inputs(task, seed, config)}
+    seen = {repr(a) for a, _ in task.given(examples, seed=seed)}
+    seen |= {repr(a) for a in _fit_inputs(task, seed, train_samples)}
     splits = {}
     for name in task.split_names:
-        inputs = _unseen(task, name, config.eval_inputs, seed, seen)
+        inputs = _unseen(task, name, eval_inputs, seed, seen)
         splits[name] = (inputs, [task.output(a) for a in inputs])
     train = task.split("train")
     points: dict[str, list[tuple[str, Split]]] = {
         "length": [
             (str(n), Split(max(0, n - 4), n, train.min_value, train.max_value))
-            for n in config.curve_lengths
+            for n in curve_lengths
         ],
-        "values": [
-            (str(v), Split(train.min_len, train.max_len, -v, v)) for v in config.curve_values
-        ],
+        "values": [(str(v), Split(train.min_len, train.max_len, -v, v)) for v in curve_values],
     }
     curves: dict[str, dict[str, tuple[list[Args], list[Any]] | None]] = {}
     for curve, pts in points.items():
         curves[curve] = {}
         for label, split in pts:
             try:
-                inputs = _unseen(task, split, config.curve_inputs, seed, seen)
+                inputs = _unseen(task, split, curve_inputs, seed, seen)
             except TaskError:
                 curves[curve][label] = None  # e.g. a precondition no input of the point meets
                 continue

@@ -530,3 +530,22 @@ def test_the_networks_train_with_their_tasks_tuning() -> None:
         method("mlp").run(misspelt, 0, config)
     with pytest.raises(ConfigError, match="tuned must be true or false"):
         RunConfig(tuned="yes")  # type: ignore[arg-type]
+
+
+def test_a_worker_draws_a_tasks_scoring_inputs_once_per_seed_and_settings() -> None:
+    import dataclasses
+
+    import tasks
+    from tasks._methods import fit_inputs, scoring_set
+
+    task = tasks.get("rank")
+    config = RunConfig(eval_inputs=20, curve_inputs=3, train_samples=50)
+    first = scoring_set(task, 0, config)
+    assert scoring_set(task, 0, dataclasses.replace(config, budget=3.0)) is first
+    assert scoring_set(task, 1, config) is not first
+    other = scoring_set(task, 0, dataclasses.replace(config, eval_inputs=10))
+    assert len(other.splits["train"][0]) == 10
+    assert fit_inputs(task, 0, config) is fit_inputs(task, 0, config)
+    # still no scoring input among the networks' training inputs
+    seen = {repr(a) for a in fit_inputs(task, 0, config)}
+    assert not any(repr(a) in seen for a in first.splits["train"][0])
