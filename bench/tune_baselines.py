@@ -88,8 +88,14 @@ def _fit(kind: str, task_name: str, grid_name: str, seed: int, quick: bool) -> d
         overrides["width"] = min(overrides.get("width", 32), 32)
         settings.update(train_samples=200, eval_inputs=50)
     settings[kind] = factory(**overrides)
+    # The grid's settings alone, not the tuning a task carries (Task.tuning).
     config = tasks.RunConfig(
-        suite="sorting", curve_lengths=(5,), curve_values=(10,), curve_inputs=1, **settings
+        suite="sorting",
+        curve_lengths=(5,),
+        curve_values=(10,),
+        curve_inputs=1,
+        tuned=False,
+        **settings,
     )
     began = time.perf_counter()
     outcome = method(kind).run(tasks.get(task_name), seed, config)

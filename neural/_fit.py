@@ -101,7 +101,7 @@ class Baseline:
         # The Transformer reads a token by its value, argument and positions, so each row
         # is packed (no padding between its arguments) and the rows go in order of their
         # token counts: a chunk is padded to its own width, not to the longest of all.
-        # (A malformed row sorts first and is reported by its position in ``inputs``.)
+        # (A malformed row is reported by its position in ``inputs``.)
         sizes = [packed_width(layout, args) for args in inputs]
         order = sorted(range(len(inputs)), key=sizes.__getitem__)
         out: list[Any] = [None] * len(inputs)
@@ -243,7 +243,7 @@ def fit_baseline(
         train_seconds=done - began,
         compile_seconds=after_first - first,
         examples_per_second=(config.steps - group) * config.batch_size / steady
-        if steady > 0
+        if steady > 0 and config.steps > group
         else math.nan,
         final_loss=float(np.mean(losses[-tail:])),
         _model=model,

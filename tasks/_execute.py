@@ -138,7 +138,7 @@ def heaviest_first(units: list[Unit], shapes: Mapping[str, str] | None = None) -
     seen: Counter[tuple[str, str]] = Counter()
     turn = []
     for u in units:
-        group = (u.method, shapes.get(u.task, u.task) if shapes is not None else u.task)
+        group = (u.method, shapes.get(u.task, u.task) if shapes is not None else "")
         turn.append(seen[group])
         seen[group] += 1
     order = sorted(range(len(units)), key=lambda i: (-weight[units[i].method], turn[i], i))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import dsl
 import synth
+from synth import ConfigError
 from tasks._suites import resolve_library
 from tasks._task import Args, Split, Task, TaskError
 
@@ -346,10 +347,16 @@ def _network(kind: str) -> Method:
         import neural
 
         base = config.mlp if kind == "mlp" else config.transformer
-        tuned = dict(task.tuning.get(kind, {})) if config.tuned else {}
+        default = neural.mlp_config() if kind == "mlp" else neural.transformer_config()
+        # A task's tuning replaces the defaults, never a setting the run chose.
+        tuned = {
+            k: v
+            for k, v in (task.tuning.get(kind, {}) if config.tuned else {}).items()
+            if getattr(base, k, None) == getattr(default, k, None)
+        }
         try:
             model_config = replace(base, **tuned, seed=seed)
-        except TypeError as err:  # a setting BaselineConfig does not have
+        except (TypeError, ConfigError) as err:  # no such setting, or a bad value
             raise TaskError(f"task {task.name!r}: tuning.{kind}: {err}") from err
         inputs = fit_inputs(task, seed, config)
         outputs = [task.output(a) for a in inputs]

@@ -92,9 +92,10 @@ class RunConfig:
         mlp: the MLP baseline's settings.
         transformer: the Transformer baseline's settings.
         tuned: each task's own tuning of the networks (:attr:`Task.tuning`: the sizes
-            that reach 95% on its ``train`` distribution where ``mlp`` or
-            ``transformer`` do not) replaces those settings for that task; False trains
-            every task with ``mlp`` and ``transformer`` as they are.
+            that reach 95% on its ``train`` distribution where the defaults do not)
+            replaces those of ``mlp`` and ``transformer`` still at their defaults, for
+            that task (a setting the run chose stays); False trains every task with
+            ``mlp`` and ``transformer`` as they are.
         curve_lengths: the points of the accuracy-against-length curve (lists of length
             from the point minus 4 up to the point).
         curve_values: the points of the accuracy-against-values curve (values within

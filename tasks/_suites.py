@@ -285,6 +285,7 @@ _TASK_FIELDS = {
     "n_examples",
     "splits",
     "param_names",
+    "tuning",
 }
 _SPLIT_FIELDS = {"min_len", "max_len", "min_value", "max_value"}
 
@@ -351,7 +352,7 @@ def _task_from_data(item: Any, i: int, path: str, library: dsl.Library) -> Task:
         except TaskError as err:
             raise fail(str(err), at) from err
     options: dict[str, Any] = {}
-    for key in ("n_examples", "param_names", "description"):
+    for key in ("n_examples", "param_names", "description", "tuning"):
         if key in item:
             options[key] = item[key]
     try:

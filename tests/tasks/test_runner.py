@@ -506,7 +506,10 @@ def test_the_networks_train_with_their_tasks_tuning() -> None:
     from tasks import Task, TaskError
     from tasks._methods import method
 
-    task = Task("size", "(list[int]) -> int", reference=len, tuning={"mlp": {"steps": 40}})
+    # steps is the run's own choice and stays; the learning rate is at its default and
+    # takes the task's tuning
+    tuning = {"mlp": {"steps": 40, "learning_rate": 0.01}}
+    task = Task("size", "(list[int]) -> int", reference=len, tuning=tuning)
     config = RunConfig(
         methods=("mlp",),
         mlp=neural.mlp_config(width=16, depth=1, steps=20, warmup_steps=2, batch_size=16),
@@ -517,17 +520,18 @@ def test_the_networks_train_with_their_tasks_tuning() -> None:
         curve_values=(10,),
     )
     tuned = method("mlp").run(task, 0, config)
-    assert tuned.details["model"]["steps"] == 40
-    assert tuned.details["tuned"] == {"steps": 40}
+    assert (tuned.details["model"]["steps"], tuned.details["model"]["learning_rate"]) == (20, 0.01)
+    assert tuned.details["tuned"] == {"learning_rate": 0.01}
     plain = method("mlp").run(task, 0, dataclasses.replace(config, tuned=False))
-    assert plain.details["model"]["steps"] == 20
+    assert plain.details["model"]["learning_rate"] == neural.mlp_config().learning_rate
     assert plain.details["tuned"] == {}
     # results depend on it: a run with tuned = false is another config for the networks
     assert "tuned" in config.results_key("mlp")
     assert "tuned" not in config.results_key("search")
-    misspelt = Task("size", "(list[int]) -> int", reference=len, tuning={"mlp": {"stepz": 3}})
-    with pytest.raises(TaskError, match=r"task 'size': tuning\.mlp"):
-        method("mlp").run(misspelt, 0, config)
+    for bad in ({"stepz": 3}, {"weight_decay": -1.0}):  # no such setting; a bad value
+        misspelt = Task("size", "(list[int]) -> int", reference=len, tuning={"mlp": bad})
+        with pytest.raises(TaskError, match=r"task 'size': tuning\.mlp"):
+            method("mlp").run(misspelt, 0, config)
     with pytest.raises(ConfigError, match="tuned must be true or false"):
         RunConfig(tuned="yes")  # type: ignore[arg-type]
 

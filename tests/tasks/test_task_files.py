@@ -344,6 +344,7 @@ def test_a_bad_signature_names_the_signature_field(tmp_path: Path, reference: An
     [
         ({"n_examples": 0}, "n_examples"),
         ({"examples": [{"input": [[1]], "output": 2}]}, "examples[0]"),
+        ({"tuning": {"mlp": 5}}, "tuning.mlp"),
     ],
 )
 def test_fields_that_task_checks_are_named(
@@ -553,3 +554,9 @@ def test_basic_suite_gives_exactly_the_hand_picked_examples() -> None:
         assert task.given(seed=7) == task.examples, task.name
         for args, out in task.examples:
             assert task.output(args) == out, task.name
+
+
+def test_a_task_file_can_tune_a_network(tmp_path: Path) -> None:
+    entry = _entry(tuning={"mlp": {"steps": 20_000}})
+    (task,) = load_suite(_write(tmp_path, {"tasks": [entry]})).tasks
+    assert dict(task.tuning["mlp"]) == {"steps": 20_000}
