@@ -114,7 +114,7 @@ class Baseline:
         for pass_rows, whole in ((order, False), (unfinished, True)):
             for start in range(0, len(pass_rows), PREDICT_CHUNK):
                 rows = pass_rows[start : start + PREDICT_CHUNK]
-                width = _width(sizes[rows[-1]])
+                width = _bucket(max(sizes[rows[-1]], 8))  # short inputs share one shape
                 slots = 1
                 if layout.list_output:
                     slots = self.max_len if whole else min(self.max_len, width + 1)
@@ -345,16 +345,6 @@ def _padded_batch(tokens: Tokens, rows: int, slots: int) -> dict[str, np.ndarray
     }
     batch["canvas"] = np.arange(slots, dtype=np.int32)
     return batch
-
-
-def _width(n: int) -> int:
-    """The padded width of a chunk of packed inputs of at most ``n`` tokens: 8, 64, then
-    powers of two. Two widths cover the scoring splits (training lengths, and lists up to
-    50), so that a scoring call compiles few shapes: a new shape costs 1-2 s to compile
-    on CPU, and finer widths (16, 32) saved less in compute than they cost (``sort_asc``
-    scored from a cold start in 9.6 s against 5.7 s, 3.3 s against 4.3 s when compiled).
-    """
-    return 8 if n <= 8 else max(64, _bucket(n))
 
 
 def _bucket(n: int) -> int:
