@@ -226,10 +226,8 @@ def _encode(
                 f"input {label}: expected {len(layout.params)} argument(s) for "
                 f"{layout.signature}, got {args!r}"
             )
-        if list_len is None and packed_width(layout, args) > width:
-            raise EncodingError(
-                f"input {label}: {packed_width(layout, args)} tokens do not fit in {width}"
-            )
+        if list_len is None and (need := packed_width(layout, args)) > width:
+            raise EncodingError(f"input {label}: {need} tokens do not fit in {width}")
         col = 0
         for a, (kind, v) in enumerate(zip(layout.params, args, strict=True)):
             where = f"input {label}, argument {a}"

@@ -110,20 +110,36 @@ class Baseline:
         # slot wider than the chunk's tokens (room for any output no longer than its
         # inputs, and a fraction of max_len for short lists); the rows that fill it (their
         # list has not ended) are written again, together, on the whole canvas.
-        unfinished: list[int] = []
-        for pass_rows, whole in ((order, False), (unfinished, True)):
-            for start in range(0, len(pass_rows), PREDICT_CHUNK):
-                rows = pass_rows[start : start + PREDICT_CHUNK]
-                width = _bucket(max(sizes[rows[-1]], 8))  # short inputs share one shape
-                slots = 1
-                if layout.list_output:
-                    slots = self.max_len if whole else min(self.max_len, width + 1)
-                tokens = encode_packed(layout, [inputs[i] for i in rows], width=width, rows=rows)
-                for i, value in zip(rows, self._predict_tokens(tokens, slots), strict=True):
-                    out[i] = value
-                    if layout.list_output and not whole and len(value) == slots < self.max_len:
-                        unfinished.append(i)
+        unfinished = self._packed_pass(inputs, order, sizes, out, whole=False)
+        self._packed_pass(inputs, unfinished, sizes, out, whole=True)
         return out
+
+    def _packed_pass(
+        self,
+        inputs: Sequence[Sequence[Any]],
+        order: list[int],
+        sizes: list[int],
+        out: list[Any],
+        *,
+        whole: bool,
+    ) -> list[int]:
+        """The Transformer's outputs on ``inputs[i]`` for ``i`` in ``order`` (ascending
+        sizes), packed, into ``out[i]``; on the whole canvas, or a short one. Returns the
+        rows whose list filled the short canvas (in ``order``)."""
+        layout = self._layout
+        unfinished: list[int] = []
+        for start in range(0, len(order), PREDICT_CHUNK):
+            rows = order[start : start + PREDICT_CHUNK]
+            width = _bucket(max(sizes[rows[-1]], 8))  # short inputs share one shape
+            slots = 1
+            if layout.list_output:
+                slots = self.max_len if whole else min(self.max_len, width + 1)
+            tokens = encode_packed(layout, [inputs[i] for i in rows], width=width, rows=rows)
+            for i, value in zip(rows, self._predict_tokens(tokens, slots), strict=True):
+                out[i] = value
+                if layout.list_output and len(value) == slots < self.max_len:
+                    unfinished.append(i)
+        return unfinished
 
     def _predict_tokens(self, tokens: Tokens, slots: int) -> list[Any]:
         """Outputs on ``tokens`` with ``slots`` output slots, in chunks of at most

@@ -252,15 +252,13 @@ class TermStore:
         once by reference counting rather than in a pause of the cyclic collector (over a
         second after a 10-second search) in whatever code runs next. The store is
         unusable afterwards."""
-        for table in (self.rule, self.kids, self.vec, self.has_err, self.dynamic, self.mask):
+        tables: tuple[list[Any] | dict[Any, Any], ...] = (
+            *(self.rule, self.kids, self.vec, self.has_err, self.dynamic, self.mask),
+            *(self.depth, self._index, self._appliers),
+            *(self._fn, self._first_appliers, self._runners, self._points),
+        )
+        for table in tables:
             table.clear()
-        self.depth.clear()
-        self._fn.clear()
-        self._index.clear()
-        self._appliers.clear()
-        self._first_appliers.clear()
-        self._runners.clear()
-        self._points.clear()
         self.bodies.release()
 
     def rule_id(self, prod: Production, env: tuple[Type, ...]) -> int:

@@ -210,10 +210,10 @@ class Task:
         n_examples: how many examples the search is given by default.
         param_names: names of the program's parameters (None: by type, ``xs``, ``n``...).
         tuning: per network baseline (``"mlp"``, ``"transformer"``), settings of
-            ``neural.BaselineConfig`` that replace the run's own for this task: the sizes
-            found by tuning on its ``train`` distribution (``bench/tune_baselines.py``)
-            where the defaults stay below 95% there. The runner applies them unless
-            ``RunConfig.tuned`` is False.
+            ``neural.BaselineConfig`` for this task: the sizes found by tuning on its
+            ``train`` distribution (``bench/tune_baselines.py``) where the defaults stay
+            below 95% there. The runner applies them in place of settings the run left at
+            their defaults, unless ``RunConfig.tuned`` is False.
     """
 
     name: str
