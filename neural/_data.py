@@ -14,7 +14,8 @@ Choices, and why:
   parameters and bound variables weigh 2 and the constants of a hole share a weight of 1
   (DREAMCODER has six int constants: weighted like a primitive, most leaves would be
   constants), since a program that ignores its input is constant and useless, and real
-  solutions are built around their variables. Derivations of more than ``max_steps``
+  solutions are built around their variables. ``sample_dataset(constant_weight=...)``
+  changes that share. Derivations of more than ``max_steps``
   steps are rejected. Kept DREAMCODER programs have a median of 11 steps (quartiles 8
   and 15) with the defaults.
 - **Inputs** (:func:`random_value`). Lists have a uniform length 0..10 (DreamCoder's list
@@ -121,13 +122,14 @@ def random_value(t: dsl.Type, rng: random.Random, *, element: bool = False) -> A
     raise DatasetError(f"cannot draw random inputs of type {t}")
 
 
-def prior(grammar: synth.Grammar) -> synth.PCFG:
-    """The PCFG that programs are drawn from (see the module's docstring)."""
+def prior(grammar: synth.Grammar, *, constant_weight: float = 1.0) -> synth.PCFG:
+    """The PCFG that programs are drawn from (see the module's docstring); the constants
+    of a hole share ``constant_weight``."""
     consts = {nt: sum(r.production.kind == "const" for r in rs) for nt, rs in grammar.rules.items()}
 
     def weight(nt: synth.NonTerminal, p: synth.Production) -> float:
         if p.kind == "const":
-            return 1.0 / consts[nt]
+            return constant_weight / consts[nt]
         return 2.0 if p.kind in ("param", "var") else math.exp(-ALPHA * p.arity)
 
     return synth.PCFG.from_weights(grammar, weight)
@@ -146,6 +148,7 @@ class _Job:
     max_steps: int
     shard_size: int
     out: str
+    constant_weight: float = 1.0
     index: int = 0
 
     @property
@@ -161,14 +164,16 @@ class _Job:
 class _Space:
     """One signature's grammar, the prior's sampling tables and the probe inputs."""
 
-    def __init__(self, library: dsl.Library, signature: str, max_depth: int) -> None:
+    def __init__(
+        self, library: dsl.Library, signature: str, max_depth: int, constant_weight: float
+    ) -> None:
         self.grammar = synth.Grammar.from_library(library, signature, max_depth=max_depth)
         self.probes = probe_inputs(self.grammar.signature)
         # the grammar as ints: per nonterminal, its rules' cumulative weights and the
         # numbers of their children (hashing NonTerminal records per draw is slow)
         self.nts = list(self.grammar.rules)
         number = {nt: i for i, nt in enumerate(self.nts)}
-        logprobs = prior(self.grammar).logprobs
+        logprobs = prior(self.grammar, constant_weight=constant_weight).logprobs
         self.tables = [
             (
                 list(itertools.accumulate(math.exp(lp) for lp in logprobs[nt])),
@@ -220,7 +225,9 @@ class _Shard:
     def add(self, sig: str) -> None:
         """Draw programs of ``sig`` until one takes a new place."""
         if sig not in self.spaces:
-            self.spaces[sig] = _Space(self.library, sig, self.job.max_depth)
+            self.spaces[sig] = _Space(
+                self.library, sig, self.job.max_depth, self.job.constant_weight
+            )
         for _ in range(MAX_REJECTS):
             reason = self.draw(sig, self.spaces[sig])
             if reason is None:

@@ -94,6 +94,7 @@ def sample_dataset(
     max_depth: int = 5,
     max_steps: int = 20,
     shard_size: int = 5000,
+    constant_weight: float = 1.0,
     jobs: int = 1,
     progress: Any = None,
 ) -> Dataset:
@@ -110,6 +111,9 @@ def sample_dataset(
         max_depth: the grammar's depth bound.
         max_steps: longest derivation kept.
         shard_size: samples per shard.
+        constant_weight: the prior's weight of a hole's constants, shared among them (a
+            primitive with ``k`` argument holes weighs ``exp(-0.4 k)``, a variable 2; see
+            :func:`neural._data.prior`).
         jobs: processes making shards at once ("spawn" processes: a script that uses them
             calls this under ``if __name__ == "__main__":``; a library that is not built in
             is pickled to them).
@@ -136,6 +140,13 @@ def sample_dataset(
     for name, value in {**numbers, "shard_size": shard_size, "jobs": jobs}.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if not (
+        isinstance(constant_weight, int | float)
+        and not isinstance(constant_weight, bool)
+        and math.isfinite(constant_weight)
+        and constant_weight > 0
+    ):
+        raise ValueError(f"constant_weight must be a finite number > 0, got {constant_weight!r}")
     if not signatures:
         raise ValueError("signatures must name at least one signature")
     vocab = synth.Vocabulary.of(library)
@@ -155,7 +166,14 @@ def sample_dataset(
         **numbers,
         "seed": seed,
         "shard_size": shard_size,
-        "generator": {"version": VERSION, "alpha": ALPHA, "probes": PROBES, "fuel": LIMITS.fuel},
+        "generator": {
+            "version": VERSION,
+            "alpha": ALPHA,
+            "probes": PROBES,
+            "fuel": LIMITS.fuel,
+            # recorded only when set, so that datasets made before it existed are reused
+            **({"constant_weight": float(constant_weight)} if constant_weight != 1 else {}),
+        },
     }
     count = math.ceil(n / shard_size)
     shards: list[dict[str, Any] | None] = [None] * count
@@ -171,7 +189,15 @@ def sample_dataset(
             shards = [s if _intact(out, s) else None for s in old["shards"]]
     out.mkdir(parents=True, exist_ok=True)
     ref = library.name if _BUILTIN.get(library.name) is library else library
-    base = _Job(ref, tuple(sigs), seed=seed, shard_size=shard_size, out=str(out), **numbers)
+    base = _Job(
+        ref,
+        tuple(sigs),
+        seed=seed,
+        shard_size=shard_size,
+        out=str(out),
+        constant_weight=float(constant_weight),
+        **numbers,
+    )
     todo = [dataclasses.replace(base, index=i) for i, s in enumerate(shards) if s is None]
     tick = _ticker(progress, n)
     tick(sum(s["samples"] for s in shards if s))

@@ -18,7 +18,8 @@ import dsl
 import synth
 from neural._policy import PolicyConfig
 
-_DATA_KEYS = {"examples", "max_depth", "max_steps", "shard_size", "jobs"}  # sample_dataset's
+# the keyword settings of neural.sample_dataset
+_DATA_KEYS = {"examples", "max_depth", "max_steps", "shard_size", "constant_weight", "jobs"}
 _ZERO_OK = {"warmup_steps", "seed", "solve_specs", "weight_decay", "heldout_fraction"}
 
 

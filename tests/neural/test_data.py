@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,9 +242,47 @@ def test_a_signature_with_too_few_behaviours_is_refused(
         sample_dataset(dsl.DREAMCODER, [_signature("(bool) -> bool")], 3, seed=0, out=tmp_path)
 
 
+def _constants_share(pcfg: synth.PCFG) -> float:
+    """The prior's probability of a constant, summed over the grammar's nonterminals."""
+    return sum(
+        math.exp(lp)
+        for nt, rules in pcfg.grammar.rules.items()
+        for rule, lp in zip(rules, pcfg.logprobs[nt], strict=True)
+        if rule.production.kind == "const"
+    )
+
+
+def test_the_constants_of_a_hole_share_the_prior_weight_they_are_given(tmp_path: Path) -> None:
+    grammar = synth.Grammar.from_library(dsl.DREAMCODER, "(list[int]) -> list[int]", max_depth=5)
+    shares = [_constants_share(_data.prior(grammar, constant_weight=w)) for w in (0.5, 1, 4)]
+    assert shares[0] < shares[1] < shares[2]
+    assert _data.prior(grammar).logprobs == _data.prior(grammar, constant_weight=1).logprobs
+    four = _data.prior(grammar, constant_weight=4)
+    for nt, rules in grammar.rules.items():  # the constants of one hole stay equally likely
+        lps = {
+            lp
+            for rule, lp in zip(rules, four.logprobs[nt], strict=True)
+            if rule.production.kind == "const"
+        }
+        assert len(lps) <= 1, nt
+    # recorded in the manifest when set (a dataset made before the setting existed has
+    # none and is still reused at the default), and part of what a reused dataset must match
+    _make(tmp_path / "four", n=6, constant_weight=4)
+    data = json.loads((tmp_path / "four" / _dataset.MANIFEST).read_text())
+    assert data["generator"]["constant_weight"] == 4.0
+    _make(tmp_path / "one", n=6)
+    data = json.loads((tmp_path / "one" / _dataset.MANIFEST).read_text())
+    assert "constant_weight" not in data["generator"]
+    with pytest.raises(DatasetError, match="generator differ"):
+        _make(tmp_path / "four", n=6)
+
+
 def test_bad_arguments_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="n must be"):
         sample_dataset(dsl.DREAMCODER, SIGS, 0, seed=0, out=tmp_path)
+    for weight in (0, -1.0, math.inf, True, "2"):
+        with pytest.raises(ValueError, match="constant_weight must be"):
+            sample_dataset(dsl.DREAMCODER, SIGS, 1, seed=0, out=tmp_path, constant_weight=weight)
     with pytest.raises(ValueError, match="signatures"):
         sample_dataset(dsl.DREAMCODER, [], 1, seed=0, out=tmp_path)
     with pytest.raises(synth.VocabularyError):  # four parameters: more than the vocabulary

@@ -110,13 +110,14 @@ heads = 2
 
 [data]
 max_depth = 4
+constant_weight = 2.5
 """
     path = tmp_path / "train.toml"
     path.write_text(text, encoding="utf-8")
     config = TrainConfig.from_toml(path)
     assert config.model == PolicyConfig(width=16, heads=2)
     assert config.signatures == ("(list[int]) -> int",)
-    assert config.data == {"max_depth": 4}
+    assert config.data == {"max_depth": 4, "constant_weight": 2.5}
     assert (config.steps, config.learning_rate, config.batch_size) == (50, 0.01, 64)
     assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
     assert TrainConfig.from_dict({}) == TrainConfig()
