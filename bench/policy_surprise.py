@@ -17,7 +17,8 @@ name; ``param``, ``var``, ``const``, ``lambda`` for the leaves and binders), the
 under the policy against the uniform grammar. Constants get a finer account, since a
 DreamCoder task family is written around its ``k``: the probability mass the policy gives
 all the constants of the hole (``mass_nats``, -log of it) and how well it chooses among them
-(``choice_nats``; ``log(6)`` = 1.79 nats is no better than a guess among six).
+(``choice_nats``; ``log(6)`` = 1.79 nats is no better than a guess among six); ``all``
+weighs every constant choice alike.
 
 The programs come from the results file, so the same found programs can be scored under
 several policies: a policy that puts more mass on a solution's choices would have found it
@@ -49,16 +50,19 @@ import tasks
 
 def _key(production: synth.Production) -> str:
     """The production's row: a primitive by name, else its kind (``var``: any bound one)."""
-    if production.kind in ("param", "const", "lambda"):
-        return production.kind
-    return "var" if production.kind == "var" else production.name
+    kinds = ("param", "var", "const", "lambda")
+    return production.kind if production.kind in kinds else production.name
 
 
 def score(
     guide: neural.NeuralGuide, records: Sequence[dict[str, Any]], given: int
 ) -> dict[str, Any]:
-    """The surprise of each generalising program of ``records`` under ``guide`` and the
-    uniform grammar, per task, per production and, for constants, per value."""
+    """The surprise of the generalising programs of ``records``, guided and uniform.
+
+    Per task, per production and, for constants, per value and over all constant choices
+    (their mass and choice nats add up to the constants' guided nats). The grammar is the
+    one ``synthesize`` searches with the default ``synth.SearchSpace``.
+    """
     by_name = {t.name: t for t in tasks.load_dreamcoder()}
     space = synth.SearchSpace()
     constants = space.constants_for(dsl.DREAMCODER)
@@ -74,7 +78,9 @@ def score(
             spec.signature,
             max_depth=space.max_depth,
             constants=constants,
+            allow_recursion=space.allow_recursion,
             param_names=spec.param_names,
+            exclude=space.exclude,
         )
         (program,) = dsl.parse(record["program"]).definitions
         derivation = grammar.derive(program)
@@ -112,9 +118,11 @@ def score(
         }
         for name, pairs in sorted(rows.items(), key=lambda kv: -math.fsum(p[0] for p in kv[1]))
     }
+    every = [p for pairs in consts.values() for p in pairs]
     constant_rows = {
         name: {"choices": len(pairs), "mass_nats": mean(pairs, 0), "choice_nats": mean(pairs, 1)}
-        for name, pairs in sorted(consts.items())
+        for name, pairs in [*sorted(consts.items()), ("all", every)]
+        if pairs
     }
     return {
         "tasks": len(per_task),
@@ -137,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         run = json.loads(opts.results.read_text())["runs"][opts.run]
     except (OSError, ValueError, KeyError) as err:
         parser.error(f"--results {opts.results}: no run {opts.run!r} to read ({err})")
+    if run.get("library", "dreamcoder") != "dreamcoder":
+        parser.error(f"--results {opts.results}: run {opts.run!r} searched {run['library']!r}")
     path = None if opts.policy == "default" else opts.policy
     guide = neural.load_policy(path, library=dsl.DREAMCODER)
     result = {

@@ -111,9 +111,10 @@ def sample_dataset(
         max_depth: the grammar's depth bound.
         max_steps: longest derivation kept.
         shard_size: samples per shard.
-        constant_weight: the prior's weight of a hole's constants, shared among them (a
-            primitive with ``k`` argument holes weighs ``exp(-0.4 k)``, a variable 2; see
-            :func:`neural._data.prior`).
+        constant_weight: the weight that the constants of a hole share in the prior the
+            programs are drawn from, where a primitive with ``k`` argument holes weighs
+            ``exp(-0.4 k)`` and a parameter or bound variable 2. Default 1: few programs
+            ignore their input.
         jobs: processes making shards at once ("spawn" processes: a script that uses them
             calls this under ``if __name__ == "__main__":``; a library that is not built in
             is pickled to them).
@@ -140,12 +141,13 @@ def sample_dataset(
     for name, value in {**numbers, "shard_size": shard_size, "jobs": jobs}.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not (
-        isinstance(constant_weight, int | float)
-        and not isinstance(constant_weight, bool)
-        and math.isfinite(constant_weight)
-        and constant_weight > 0
-    ):
+    weight = math.nan  # anything but a number is refused below
+    if isinstance(constant_weight, int | float) and not isinstance(constant_weight, bool):
+        try:
+            weight = float(constant_weight)
+        except OverflowError:  # an int too large for a float
+            weight = math.inf
+    if not 0 < weight < math.inf:
         raise ValueError(f"constant_weight must be a finite number > 0, got {constant_weight!r}")
     if not signatures:
         raise ValueError("signatures must name at least one signature")
@@ -172,7 +174,7 @@ def sample_dataset(
             "probes": PROBES,
             "fuel": LIMITS.fuel,
             # recorded only when set, so that datasets made before it existed are reused
-            **({"constant_weight": float(constant_weight)} if constant_weight != 1 else {}),
+            **({"constant_weight": weight} if weight != 1 else {}),
         },
     }
     count = math.ceil(n / shard_size)
@@ -195,7 +197,7 @@ def sample_dataset(
         seed=seed,
         shard_size=shard_size,
         out=str(out),
-        constant_weight=float(constant_weight),
+        constant_weight=weight,
         **numbers,
     )
     todo = [dataclasses.replace(base, index=i) for i, s in enumerate(shards) if s is None]
