@@ -8,12 +8,12 @@ it was given.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -98,14 +98,8 @@ def result(out: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_dreamcoder", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def bench(load_script: Callable[[str], ModuleType]) -> ModuleType:
+    return load_script("dreamcoder")
 
 
 def test_top_level(result: dict[str, Any], out: Path) -> None:

@@ -6,10 +6,10 @@ script runs with ``--quick`` and a hidden ``--seconds`` so that it takes a few s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -70,14 +70,8 @@ SUMMARY_KEYS = {"tasks", "solved", "unsolved", "total_seconds", "max_seconds"}
 
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_enumerate", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def bench(load_script: Callable[[str], ModuleType]) -> ModuleType:
+    return load_script("enumerate")
 
 
 @pytest.fixture(scope="module")

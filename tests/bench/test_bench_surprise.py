@@ -6,9 +6,9 @@ written by the test, scored under the default DREAMCODER policy.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -20,14 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "policy_surprise.py"
 
 
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("policy_surprise", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _record(name: str, body: str, generalises: bool = True) -> dict[str, object]:
     task = next(t for t in tasks.load_dreamcoder() if t.name == name)
     sig = task.spec(10).signature
@@ -35,7 +27,9 @@ def _record(name: str, body: str, generalises: bool = True) -> dict[str, object]
     return {"name": name, "programs": 3, "generalises": generalises, "program": program}
 
 
-def test_the_surprise_of_each_choice_adds_up_to_the_programs(tmp_path: Path) -> None:
+def test_the_surprise_of_each_choice_adds_up_to_the_programs(
+    tmp_path: Path, load_script: Callable[[str], ModuleType]
+) -> None:
     records = [
         _record("add-k with k=0", "xs"),
         _record("add-k with k=3", "map(xs, fn x => x + 3)"),
@@ -45,7 +39,7 @@ def test_the_surprise_of_each_choice_adds_up_to_the_programs(tmp_path: Path) -> 
     results = tmp_path / "found.json"
     results.write_text(json.dumps({"runs": {"all10": {"given": 10, "records": records}}}))
     out = tmp_path / "surprise.json"
-    result = _module().main(["--results", str(results), "--out", str(out)])
+    result = load_script("policy_surprise").main(["--results", str(results), "--out", str(out)])
     assert json.loads(out.read_text()) == result
     assert result["tasks"] == 3 and [t["task"] for t in result["per_task"]] == [
         "add-k with k=0",

@@ -6,23 +6,15 @@ that ``best`` follows from the rows. The script runs with ``--quick`` (tiny fits
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "tune_baselines.py"
-
-
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tune_baselines", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_quick_run_writes_one_row_per_task_and_config(tmp_path: Path) -> None:
@@ -50,8 +42,10 @@ def test_quick_run_writes_one_row_per_task_and_config(tmp_path: Path) -> None:
         assert (best is None) == (not reached)
 
 
-def test_best_is_the_cheapest_config_that_reaches_the_threshold() -> None:
-    tune = _module()
+def test_best_is_the_cheapest_config_that_reaches_the_threshold(
+    load_script: Callable[[str], ModuleType],
+) -> None:
+    tune = load_script("tune_baselines")
 
     def row(config: str, train: float, seconds: float) -> dict[str, object]:
         return {"task": "t", "config": config, "accuracy": {"train": train}, "fit_seconds": seconds}
