@@ -65,7 +65,6 @@ def score(
     """
     by_name = {t.name: t for t in tasks.load_dreamcoder()}
     space = synth.SearchSpace()
-    constants = space.constants_for(dsl.DREAMCODER)
     rows: dict[str, list[tuple[float, float]]] = defaultdict(list)
     consts: dict[str, list[tuple[float, float]]] = defaultdict(list)
     per_task = []
@@ -73,15 +72,7 @@ def score(
         if not record.get("generalises") or not record.get("program"):
             continue
         spec = by_name[record["name"]].spec(given)
-        grammar = synth.Grammar.from_library(
-            dsl.DREAMCODER,
-            spec.signature,
-            max_depth=space.max_depth,
-            constants=constants,
-            allow_recursion=space.allow_recursion,
-            param_names=spec.param_names,
-            exclude=space.exclude,
-        )
+        grammar = space.grammar(dsl.DREAMCODER, spec)
         (program,) = dsl.parse(record["program"]).definitions
         derivation = grammar.derive(program)
         guided, uniform = guide.weights(spec, grammar), grammar.uniform()

@@ -26,7 +26,8 @@ from synth._spec import SpecError
 from synth._terms import SearchLimits
 
 if TYPE_CHECKING:
-    from synth._grammar import PCFG
+    from synth._grammar import PCFG, Grammar
+    from synth._spec import Spec
     from synth._terms import TermStore
 
 
@@ -92,6 +93,25 @@ class SearchSpace:
     def constants_for(self, library: dsl.Library) -> tuple[Any, ...]:
         """The constants a search over ``library`` uses."""
         return library.constants if self.constants is None else self.constants
+
+    def grammar(self, library: dsl.Library, spec: Spec) -> Grammar:
+        """The grammar that :func:`synth.synthesize` searches for ``spec`` in this space
+        (grammars are cached: the same space and spec signature give the same one).
+
+        Raises:
+            SpecError: the spec's signature has no program in the library.
+        """
+        from synth._grammar import Grammar
+
+        return Grammar.from_library(
+            library,
+            spec.signature,
+            max_depth=self.max_depth,
+            constants=self.constants_for(library),
+            allow_recursion=self.allow_recursion,
+            param_names=spec.param_names,
+            exclude=self.exclude,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from synth._config import (
     heap,
 )
 from synth._express import to_expr
-from synth._grammar import BUILD_DEADLINE, PCFG, Grammar, Guide
+from synth._grammar import BUILD_DEADLINE, PCFG, Guide
 from synth._search import definition, search
 from synth._spec import Budget, Example, Spec, SpecError
 from synth._terms import BudgetExhausted, TermStore
@@ -272,15 +272,7 @@ def synthesize(
     deadline = began + budget.seconds
     token = BUILD_DEADLINE.set(deadline)
     try:
-        grammar = Grammar.from_library(
-            library,
-            spec.signature,
-            max_depth=space.max_depth,
-            constants=space.constants_for(library),
-            allow_recursion=space.allow_recursion,
-            param_names=spec.param_names,
-            exclude=space.exclude,
-        )
+        grammar = space.grammar(library, spec)
     except BudgetExhausted:
         return _timed_out(spec, began, config, library, budget)
     finally:

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 import dsl
 import synth
-from synth import ConfigError
 from tasks._suites import resolve_library
 from tasks._task import Args, Split, Task, TaskError
 
@@ -356,7 +355,7 @@ def _network(kind: str) -> Method:
         }
         try:
             model_config = replace(base, **tuned, seed=seed)
-        except (TypeError, ConfigError) as err:  # no such setting, or a bad value
+        except (TypeError, synth.ConfigError) as err:  # no such setting, or a bad value
             raise TaskError(f"task {task.name!r}: tuning.{kind}: {err}") from err
         inputs = fit_inputs(task, seed, config)
         outputs = [task.output(a) for a in inputs]

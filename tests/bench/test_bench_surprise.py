@@ -48,9 +48,7 @@ def test_the_surprise_of_each_choice_adds_up_to_the_programs(
     ]
     # `xs` at the root: one choice among the start's rules under the uniform grammar
     spec = next(t for t in tasks.load_dreamcoder() if t.name == "add-k with k=0").spec(10)
-    grammar = synth.Grammar.from_library(
-        dsl.DREAMCODER, spec.signature, constants=synth.SearchSpace().constants_for(dsl.DREAMCODER)
-    )
+    grammar = synth.SearchSpace().grammar(dsl.DREAMCODER, spec)
     identity = result["per_task"][0]
     assert math.isclose(identity["uniform_nats"], math.log(len(grammar.rules[grammar.start])))
     rows = result["productions"]

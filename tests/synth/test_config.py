@@ -569,3 +569,16 @@ def test_search_space_constants_override_the_library() -> None:
     assert with_.program is not None
     assert dsl.pretty(with_.program.body) == "cons(7, xs)"
     assert with_.config.space.constants == (7,)
+
+
+def test_a_search_space_gives_the_grammar_of_its_settings() -> None:
+    space = SearchSpace(max_depth=3, constants=(7,), exclude=("reverse",))
+    grammar = space.grammar(dsl.CORE, REVERSE)
+    assert grammar.max_depth == 3 and grammar.signature == REVERSE.signature
+    names = {r.production.name for rules in grammar.rules.values() for r in rules}
+    assert "7" in names and "0" not in names and "reverse" not in names
+    assert grammar.param_names == REVERSE.param_names and not grammar.allow_recursion
+    # the grammar the search derives its programs in: a program it finds derives there
+    found = synth.synthesize(REVERSE, budget=Budget(seconds=5), space=SearchSpace(max_depth=3))
+    assert found.program is not None
+    SearchSpace(max_depth=3).grammar(dsl.CORE, REVERSE).derive(found.program)
