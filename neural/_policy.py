@@ -98,6 +98,9 @@ class PolicyConfig:
         value_range: ints in ``[-value_range, value_range]`` have their own embedding;
             larger ones share one per power of two (see the module docstring). Default 100
             (the training inputs' ints are within it).
+        numeric: also read each int and list length as a quantity (:func:`numeric_table`),
+            not only by its learned embedding. Default False (the policies made before
+            it was added were made without it and load as such).
     """
 
     width: int = 64
@@ -108,9 +111,14 @@ class PolicyConfig:
     max_examples: int = 10
     max_list_len: int = 12
     value_range: int = 100
+    numeric: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.numeric, bool):
+            raise synth.ConfigError(f"PolicyConfig.numeric: expected a bool, got {self.numeric!r}")
         for f in fields(self):
+            if f.name == "numeric":
+                continue
             value = getattr(self, f.name)
             low = 0 if f.name == "depth" else 1
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -144,6 +152,59 @@ def value_id(v: int, value_range: int) -> int:
     bucket = min(((abs(v) - 1) // value_range).bit_length() - 1, BUCKETS - 1)
     base = _INT_BASE + 2 * value_range + 1
     return base + bucket + (BUCKETS if v < 0 else 0)
+
+
+#: Periods of the sine and cosine features of a quantity (:func:`numeric_table`).
+PERIODS = (2, 3, 4, 5, 7, 10, 16, 32, 64)
+#: Features per value id in :func:`numeric_table`.
+NUMERIC_FEATURES = 4 + 2 * len(PERIODS)
+
+
+@functools.lru_cache(maxsize=16)
+def numeric_table(value_range: int) -> npt.NDArray[np.float32]:
+    """Each value id's features as a quantity: ``float32 [num_values, NUMERIC_FEATURES]``.
+
+    A learned embedding per int says nothing of how ints relate: that 7 is 4 + 3, or that
+    an output element is its input element plus 3, must be learned pair by pair. These
+    fixed features make such relations easy to compute: for an int ``v`` or a list length
+    ``n`` (the quantity ``q``), whether it is an int or a length, ``q / value_range``,
+    ``sign(q) log(1 + |q|) / log(1 + value_range)``, and ``sin`` and ``cos`` of
+    ``2 pi q / p`` for each period ``p`` in :data:`PERIODS`. With them one attention
+    product compares two quantities (``cos(a - b) = cos a cos b + sin a sin b``: equal,
+    or a fixed offset apart) and their residues (``mod``, ``is_mod``). An int beyond
+    ``value_range`` (a bucket) keeps its sign and magnitude (the bucket's middle) but no
+    sines; padding, bools and ``other`` are all zero.
+    """
+    r = value_range
+    num_values = _INT_BASE + 2 * r + 1 + 2 * BUCKETS
+    q = np.zeros(num_values, np.float64)
+    exact = np.zeros(num_values, bool)
+    is_int = np.zeros(num_values, bool)
+    is_length = np.zeros(num_values, bool)
+    lengths = np.arange(MAX_LENGTH_ID + 1)
+    q[_LENGTH_BASE + lengths] = lengths
+    exact[_LENGTH_BASE + lengths] = is_length[_LENGTH_BASE + lengths] = True
+    ints = np.arange(-r, r + 1)
+    q[_INT_BASE + r + ints] = ints
+    exact[_INT_BASE + r + ints] = is_int[_INT_BASE + r + ints] = True
+    base = _INT_BASE + 2 * r + 1
+    for b in range(BUCKETS):
+        middle = 1.5 * r * 2**b  # |v| in (2^b R, 2^(b+1) R]
+        q[base + b], q[base + BUCKETS + b] = middle, -middle
+        is_int[base + b] = is_int[base + BUCKETS + b] = True
+    angles = 2 * np.pi * q[:, None] / np.asarray(PERIODS, np.float64)[None, :]
+    table = np.concatenate(
+        [
+            is_int[:, None],
+            is_length[:, None],
+            (q / r)[:, None],
+            (np.sign(q) * np.log1p(np.abs(q)) / np.log1p(r))[:, None],
+            np.where(exact[:, None], np.sin(angles), 0.0),
+            np.where(exact[:, None], np.cos(angles), 0.0),
+        ],
+        axis=1,
+    )
+    return table.astype(np.float32)
 
 
 @functools.lru_cache(maxsize=256)
@@ -237,6 +298,7 @@ class Policy(nnx.Module):
         self.slot = nnx.Embed(_ROLES * _KINDS, w, rngs=rngs)
         self.pos = nnx.Embed(config.max_list_len, w, rngs=rngs)
         self.rpos = nnx.Embed(config.max_list_len, w, rngs=rngs)
+        self.numeric = nnx.Linear(NUMERIC_FEATURES, w, rngs=rngs) if config.numeric else None
         self.blocks = nnx.List([Block(w, config.heads, rngs=rngs) for _ in range(config.depth)])
         self.norm = nnx.LayerNorm(w, rngs=rngs)
         self.example = nnx.Linear(2 * w, h, rngs=rngs)
@@ -257,7 +319,11 @@ class Policy(nnx.Module):
             + self.slot(tokens[..., 1])
             + self.pos(tokens[..., 2])
             + self.rpos(tokens[..., 3])
-        ).reshape(b * e, t, -1)
+        )
+        if self.numeric is not None:
+            table = jnp.asarray(numeric_table(self.config.value_range))
+            x = x + self.numeric(table[tokens[..., 0]])
+        x = x.reshape(b * e, t, -1)
         flat = mask.reshape(b * e, t)
         bias = jnp.where(flat, 0.0, -1e9)[:, None, None, :]  # [b*e, 1, 1, t]: keys only
         for block in self.blocks:

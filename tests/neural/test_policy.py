@@ -24,19 +24,26 @@ from neural._policy import (
     BUCKETS,
     FALSE,
     MAX_LENGTH_ID,
+    NUMERIC_FEATURES,
     OTHER,
     PAD,
+    PERIODS,
     TRUE,
     Policy,
     PolicyConfig,
     count_params,
     encode_examples,
+    numeric_table,
     value_id,
 )
 
 TINY = PolicyConfig(width=16, depth=1, heads=2, hidden=16, rank=8, max_examples=4, max_list_len=5)
 VOCAB = synth.Vocabulary.of(dsl.CORE)
 GUIDE = NeuralGuide(Policy(TINY, VOCAB.shape, rngs=nnx.Rngs(0)), VOCAB)
+NUMERIC = PolicyConfig(
+    width=16, depth=1, heads=2, hidden=16, rank=8, max_examples=4, max_list_len=5, numeric=True
+)
+NUMERIC_GUIDE = NeuralGuide(Policy(NUMERIC, VOCAB.shape, rngs=nnx.Rngs(0)), VOCAB)
 APPLY = nnx.jit(lambda policy, tokens: policy(tokens))
 REVERSE = synth.Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4]), (([],), [])])
 
@@ -115,6 +122,34 @@ VALUES = st.recursive(
 )
 
 
+@given(st.integers(-100, 100), st.integers(-100, 100))
+def test_numeric_features_tell_the_difference_of_two_ints(a: int, b: int) -> None:
+    # What an attention product can read off two tokens: their difference modulo each
+    # period (cos(x - y) = cos x cos y + sin x sin y), and each one's scaled value.
+    table, n = numeric_table(100), len(PERIODS)
+    fa, fb = table[value_id(a, 100)], table[value_id(b, 100)]
+    assert fa[0] == 1 and fa[1] == 0  # an int, not a length
+    assert math.isclose(fa[2] * 100, a, abs_tol=1e-4)
+    for k, p in enumerate(PERIODS):
+        product = fa[4 + k] * fb[4 + k] + fa[4 + n + k] * fb[4 + n + k]
+        assert math.isclose(product, math.cos(2 * math.pi * (a - b) / p), abs_tol=1e-5)
+    if (a - b) % math.lcm(*PERIODS):  # unequal ints differ in some feature
+        assert not np.allclose(fa, fb)
+
+
+def test_numeric_features_of_lengths_buckets_and_the_rest() -> None:
+    table = numeric_table(10)
+    assert table.shape == (PolicyConfig(value_range=10).num_values, NUMERIC_FEATURES)
+    header = encode_examples("(list[int]) -> int", [(([7, 7, 7],), 1)], config=TINY)[0, 0, 0]
+    np.testing.assert_allclose(table[header][:3], [0, 1, 3 / 10])  # a length, of 3
+    big, small = table[value_id(-5000, 10)], table[value_id(-50, 10)]
+    assert big[0] == 1 and big[2] < small[2] < 0  # sign and magnitude kept
+    assert not big[4:].any()  # but no residues: the digits are lost
+    for vid in (PAD, TRUE, FALSE, OTHER):
+        assert not table[vid].any()
+    assert np.isfinite(table).all()
+
+
 @given(st.lists(st.tuples(st.lists(VALUES, max_size=5), VALUES), max_size=12))
 def test_encoding_never_refuses_a_value(examples: list[tuple[list[object], object]]) -> None:
     # whatever the values, however many arguments and examples: a fixed shape, ids in range
@@ -160,22 +195,44 @@ def test_default_size_is_small() -> None:
         assert count_params(abstract) * 4 < 3_000_000  # float32 bytes
 
 
-@given(st.permutations(range(4)))
-def test_policy_is_invariant_to_the_order_of_examples(order: list[int]) -> None:
+@given(st.permutations(range(4)), st.sampled_from([GUIDE, NUMERIC_GUIDE]))
+def test_policy_is_invariant_to_the_order_of_examples(order: list[int], guide: NeuralGuide) -> None:
     pairs = [(([1, 2, 3],), 6), (([4],), 4), (([],), 0), (([5, 5],), 10)]
     spec = synth.Spec.from_examples(pairs)
     permuted = synth.Spec.from_examples([pairs[i] for i in order])
-    np.testing.assert_allclose(GUIDE.logits(spec), GUIDE.logits(permuted), atol=1e-5)
+    np.testing.assert_allclose(guide.logits(spec), guide.logits(permuted), atol=1e-5)
 
 
-def test_padding_does_not_change_the_logits() -> None:
+@pytest.mark.parametrize("guide", [GUIDE, NUMERIC_GUIDE], ids=["embedded", "numeric"])
+def test_padding_does_not_change_the_logits(guide: NeuralGuide) -> None:
     # Training trims the token axis to what the data uses; the guide reads all of it.
     tokens = encode_examples(
-        REVERSE.signature, [(e.args, e.output) for e in REVERSE.examples], config=TINY
+        REVERSE.signature, [(e.args, e.output) for e in REVERSE.examples], config=guide.config
     )[None]
-    full = APPLY(GUIDE.policy, jnp.asarray(tokens))
-    trimmed = APPLY(GUIDE.policy, jnp.asarray(tokens[:, :, :8]))
+    full = APPLY(guide.policy, jnp.asarray(tokens))
+    trimmed = APPLY(guide.policy, jnp.asarray(tokens[:, :, :8]))
     np.testing.assert_allclose(full, trimmed, atol=1e-5)
+
+
+def test_numeric_features_reach_the_logits() -> None:
+    # Two specs whose examples differ only in their ints get different logits; with the
+    # numeric layer zeroed and the rest of the parameters a plain policy's, the logits
+    # are the plain policy's: the features enter through that layer alone.
+    plus = synth.Spec.from_examples([(([1, 2],), [4, 5]), (([7],), [10])])
+    times = synth.Spec.from_examples([(([1, 2],), [3, 6]), (([7],), [21])])
+    policy = Policy(NUMERIC, VOCAB.shape, rngs=nnx.Rngs(1))
+    assert not np.allclose(
+        NeuralGuide(policy, VOCAB).logits(plus), NeuralGuide(policy, VOCAB).logits(times)
+    )
+    plain = Policy(TINY, VOCAB.shape, rngs=nnx.Rngs(2))
+    extra = (NUMERIC_FEATURES + 1) * NUMERIC.width
+    assert count_params(policy) == count_params(plain) + extra
+    assert policy.numeric is not None
+    policy.numeric.kernel[...] = jnp.zeros_like(policy.numeric.kernel[...])
+    nnx.update(policy, nnx.state(plain, nnx.Param))
+    pairs = [(e.args, e.output) for e in plus.examples]
+    tokens = jnp.asarray(encode_examples(plus.signature, pairs, config=TINY))[None]
+    np.testing.assert_allclose(APPLY(policy, tokens), APPLY(plain, tokens), atol=1e-5)
 
 
 def test_a_spec_without_examples_gets_finite_logits() -> None:

@@ -107,6 +107,7 @@ heldout_fraction = 0.1
 [model]
 width = 16
 heads = 2
+numeric = true
 
 [data]
 max_depth = 4
@@ -115,7 +116,7 @@ constant_weight = 2.5
     path = tmp_path / "train.toml"
     path.write_text(text, encoding="utf-8")
     config = TrainConfig.from_toml(path)
-    assert config.model == PolicyConfig(width=16, heads=2)
+    assert config.model == PolicyConfig(width=16, heads=2, numeric=True)
     assert config.signatures == ("(list[int]) -> int",)
     assert config.data == {"max_depth": 4, "constant_weight": 2.5}
     assert (config.steps, config.learning_rate, config.batch_size) == (50, 0.01, 64)
@@ -140,6 +141,7 @@ def test_each_built_in_library_has_a_default_config() -> None:
         ({"stpes": 10}, "unknown key.*stpes"),
         ({"model": {"widht": 3}}, "unknown key.*widht"),
         ({"model": {"width": 30, "heads": 4}}, "heads"),
+        ({"model": {"numeric": 1}}, "numeric: expected a bool"),
         ({"steps": "10"}, "steps"),
         ({"batch_size": True}, "batch_size"),
         ({"learning_rate": 0}, "learning_rate"),
@@ -193,6 +195,33 @@ def test_trained_policy_loads_and_guides(trained: Path) -> None:
     )
     result = synth.synthesize(REVERSE, library=TOY, guide=exported, budget=synth.Budget(seconds=1))
     assert result.solved
+
+
+def test_a_numeric_policy_trains_saves_and_loads(samples: list[Sample], tmp_path: Path) -> None:
+    model = replace(TINY, numeric=True)
+    config = replace(CONFIG, model=model, steps=20, warmup_steps=5, solve_specs=0)
+    config = replace(config, eval_every=10, checkpoint_every=10)
+    trained = train_policy(config, tmp_path / "run", samples=samples, library=TOY)
+    assert trained.config == model
+    for path in (tmp_path / "run", tmp_path / "run" / "policy"):
+        loaded = load_policy(path, library=TOY)
+        assert loaded.config.numeric
+        np.testing.assert_array_equal(loaded.logits(REVERSE), trained.logits(REVERSE))
+
+
+def test_a_policy_saved_before_numeric_features_loads_without_them(
+    trained: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "policy"
+    shutil.copytree(trained / "policy", copy)
+    info = json.loads((copy / "policy.json").read_text(encoding="utf-8"))
+    del info["model"]["numeric"]
+    (copy / "policy.json").write_text(json.dumps(info), encoding="utf-8")
+    old = load_policy(copy, library=TOY)
+    assert not old.config.numeric
+    np.testing.assert_array_equal(
+        old.logits(REVERSE), load_policy(trained / "policy", library=TOY).logits(REVERSE)
+    )
 
 
 def test_resume_is_exact(samples: list[Sample], tmp_path: Path) -> None:
