@@ -3,7 +3,7 @@
 Usage::
 
     python bench/policy_surprise.py [--policy default|DIR] [--results PATH] [--run all10]
-        [--out PATH]
+        [--sampled N] [--seed S] [--out PATH]
 
 Prints one JSON object and writes it to ``--out`` (default
 ``bench/results/policy_surprise.json``).
@@ -18,7 +18,16 @@ under the policy against the uniform grammar. Constants get a finer account, sin
 DreamCoder task family is written around its ``k``: the probability mass the policy gives
 all the constants of the hole (``mass_nats``, -log of it) and how well it chooses among them
 (``choice_nats``; ``log(6)`` = 1.79 nats is no better than a guess among six); ``all``
-weighs every constant choice alike.
+weighs every constant choice alike, ``ints`` every choice of an int (``[]`` is a
+constant too, the only one of its hole). Against it stands what the examples say: for each
+constant choice, how many of the hole's constants give the program the same outputs on
+the spec's examples when put in its place (``consistent``; 1: the examples determine it),
+and ``examples_nats``, the mean ``log`` of that count: what a policy would pay that chose
+uniformly among the constants the examples allow.
+
+``--sampled N`` also scores ``N`` random programs drawn as the policy's training data is
+(``neural.sample_dataset`` with ``--seed``, by default one no default policy was trained
+on), under ``sampled``: how well the policy chooses where its training distribution lies.
 
 The programs come from the results file, so the same found programs can be scored under
 several policies: a policy that puts more mass on a solution's choices would have found it
@@ -32,8 +41,10 @@ import json
 import math
 import statistics
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +58,8 @@ import neural
 import synth
 import tasks
 
+LIMITS = dsl.Limits(fuel=100_000)  # the search's own, for the programs a constant changes
+
 
 def _key(production: synth.Production) -> str:
     """The production's row: a primitive by name, else its kind (``var``: any bound one)."""
@@ -54,29 +67,82 @@ def _key(production: synth.Production) -> str:
     return production.kind if production.kind in kinds else production.name
 
 
-def score(
-    guide: neural.NeuralGuide, records: Sequence[dict[str, Any]], given: int
-) -> dict[str, Any]:
-    """The surprise of the generalising programs of ``records``, guided and uniform.
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A program to score: its task's name, the spec it was found for, its source, and the
+    programs the search explored to find it (None for a sampled program)."""
 
-    Per task, per production and, for constants, per value and over all constant choices
-    (their mass and choice nats add up to the constants' guided nats). The grammar is the
-    one ``synthesize`` searches with the default ``synth.SearchSpace``.
-    """
+    name: str
+    spec: synth.Spec
+    program: str
+    programs: int | None = None
+
+
+def found_in(records: Sequence[dict[str, Any]], given: int) -> list[Found]:
+    """The generalising programs of a ``bench/dreamcoder.py`` run's records."""
     by_name = {t.name: t for t in tasks.load_dreamcoder()}
+    return [
+        Found(r["name"], by_name[r["name"]].spec(given), r["program"], r["programs"])
+        for r in records
+        if r.get("generalises") and r.get("program")
+    ]
+
+
+def sampled(n: int, seed: int, workdir: Path) -> list[Found]:
+    """``n`` random DREAMCODER programs drawn as the policy's training data is."""
+    library = dsl.DREAMCODER
+    signatures = neural.default_signatures(library)
+    data = neural.sample_dataset(library, signatures, n, seed=seed, out=workdir)
+    return [
+        Found(
+            f"sample {i}", synth.Spec(s.signature, zip(s.inputs, s.outputs, strict=True)), s.program
+        )
+        for i, s in enumerate(data)
+    ]
+
+
+def consistent(derivation: synth.Derivation, index: int, spec: synth.Spec) -> int:
+    """How many of the constants of step ``index``'s hole give the program ``spec``'s
+    outputs on its examples when put there (the one chosen included, if it fits)."""
+    grammar, steps = derivation.grammar, derivation.steps
+    nonterminal = steps[index].nonterminal
+    count = 0
+    for i, rule in enumerate(grammar.rules[nonterminal]):
+        if rule.production.kind != "const":
+            continue
+        changed = (*steps[:index], synth.Step(nonterminal, i), *steps[index + 1 :])
+        program = synth.Derivation(grammar, changed).program()
+        try:
+            run = dsl.compile_definition(program, library=dsl.DREAMCODER, limits=LIMITS).run
+            count += all(run(e.args) == e.output for e in spec.examples)
+        except (dsl.TypeCheckError, dsl.EvalError):
+            pass
+    return count
+
+
+def score(guide: neural.NeuralGuide, found: Sequence[Found]) -> dict[str, Any]:
+    """The surprise of the programs ``found``, guided and uniform.
+
+    Per program, per production and, for constants, per value and over all constant
+    choices, ``ints`` over those of an int (their mass and choice nats add up to the
+    constants' guided nats; beside them the constants the examples allow). The grammar
+    is the one ``synthesize`` searches with the default ``synth.SearchSpace``; a program
+    it cannot derive is counted in ``underivable`` and left out.
+    """
     space = synth.SearchSpace()
     rows: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    consts: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    per_task = []
-    for record in records:
-        if not record.get("generalises") or not record.get("program"):
+    consts: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    per_task, underivable = [], 0
+    for item in found:
+        grammar = space.grammar(dsl.DREAMCODER, item.spec)
+        (program,) = dsl.parse(item.program).definitions
+        try:
+            derivation = grammar.derive(program)
+        except synth.DerivationError:
+            underivable += 1
             continue
-        spec = by_name[record["name"]].spec(given)
-        grammar = space.grammar(dsl.DREAMCODER, spec)
-        (program,) = dsl.parse(record["program"]).definitions
-        derivation = grammar.derive(program)
-        guided, uniform = guide.weights(spec, grammar), grammar.uniform()
-        for step in derivation.steps:
+        guided, uniform = guide.weights(item.spec, grammar), grammar.uniform()
+        for index, step in enumerate(derivation.steps):
             rules = grammar.rules[step.nonterminal]
             production = rules[step.rule].production
             lg = -guided.logprobs[step.nonterminal][step.rule]
@@ -87,17 +153,18 @@ def score(
                     for rule, lp in zip(rules, guided.logprobs[step.nonterminal], strict=True)
                     if rule.production.kind == "const"
                 )
-                consts[production.name].append((-math.log(mass), lg + math.log(mass)))
+                allowed = consistent(derivation, index, item.spec)
+                consts[production.name].append((-math.log(mass), lg + math.log(mass), allowed))
         per_task.append(
             {
-                "task": record["name"],
-                "programs": record["programs"],
+                "task": item.name,
+                "programs": item.programs,
                 "guided_nats": -derivation.log_probability(guided),
                 "uniform_nats": -derivation.log_probability(uniform),
             }
         )
 
-    def mean(pairs: list[tuple[float, float]], i: int) -> float:
+    def mean(pairs: Sequence[tuple[float, ...]], i: int) -> float:
         return round(statistics.fmean(p[i] for p in pairs), 3)
 
     productions = {
@@ -109,14 +176,23 @@ def score(
         }
         for name, pairs in sorted(rows.items(), key=lambda kv: -math.fsum(p[0] for p in kv[1]))
     }
-    every = [p for pairs in consts.values() for p in pairs]
+    every = [p for triples in consts.values() for p in triples]
+    ints = [p for name, triples in consts.items() if name.lstrip("-").isdigit() for p in triples]
     constant_rows = {
-        name: {"choices": len(pairs), "mass_nats": mean(pairs, 0), "choice_nats": mean(pairs, 1)}
-        for name, pairs in [*sorted(consts.items()), ("all", every)]
-        if pairs
+        name: {
+            "choices": len(triples),
+            "mass_nats": mean(triples, 0),
+            "choice_nats": mean(triples, 1),
+            "consistent": mean(triples, 2),
+            "determined": round(sum(t[2] == 1 for t in triples) / len(triples), 3),
+            "examples_nats": round(statistics.fmean(math.log(max(t[2], 1)) for t in triples), 3),
+        }
+        for name, triples in [*sorted(consts.items()), ("ints", ints), ("all", every)]
+        if triples
     }
     return {
         "tasks": len(per_task),
+        "underivable": underivable,
         "median_guided_nats": statistics.median(t["guided_nats"] for t in per_task),
         "median_uniform_nats": statistics.median(t["uniform_nats"] for t in per_task),
         "productions": productions,
@@ -130,8 +206,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--policy", default="default", help="default, or a policy directory")
     parser.add_argument("--results", type=Path, default=RESULTS / "dreamcoder_guided.json")
     parser.add_argument("--run", default="all10", help="the run of --results to read")
+    parser.add_argument("--sampled", type=int, default=0, help="also score N sampled programs")
+    parser.add_argument("--seed", type=int, default=7, help="the sampled programs' seed")
     parser.add_argument("--out", type=Path, default=RESULTS / "policy_surprise.json")
     opts = parser.parse_args(argv)
+    if opts.sampled < 0:
+        parser.error(f"--sampled: expected a count >= 0, got {opts.sampled}")
     try:
         run = json.loads(opts.results.read_text())["runs"][opts.run]
     except (OSError, ValueError, KeyError) as err:
@@ -146,11 +226,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "policy": opts.policy,
         "results": str(opts.results),
         "run": opts.run,
-        **score(guide, run["records"], run["given"]),
+        **score(guide, found_in(run["records"], run["given"])),
     }
+    if opts.sampled > 0:
+        with tempfile.TemporaryDirectory() as workdir:
+            programs = sampled(opts.sampled, opts.seed, Path(workdir))
+        result["sampled"] = {"n": opts.sampled, "seed": opts.seed, **score(guide, programs)}
     write_json(opts.out, result)
     shown = ("policy", "tasks", "median_guided_nats", "median_uniform_nats", "constants")
-    print(json.dumps({k: result[k] for k in shown}, indent=1))
+    summary = {k: result[k] for k in shown}
+    if "sampled" in result:
+        summary["sampled"] = {k: result["sampled"][k] for k in ("tasks", "constants")}
+    print(json.dumps(summary, indent=1))
     return result
 
 
