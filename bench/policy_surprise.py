@@ -23,7 +23,8 @@ constant too, the only one of its hole). Against it stands what the examples say
 constant choice, how many of the hole's constants give the program the same outputs on
 the spec's examples when put in its place (``consistent``; 1: the examples determine it),
 and ``examples_nats``, the mean ``log`` of that count: what a policy would pay that chose
-uniformly among the constants the examples allow.
+uniformly among the constants the examples allow (a count of 0, where the program does
+not fit its own examples, counts as 1; a found or sampled program always fits them).
 
 ``--sampled N`` also scores ``N`` random programs drawn as the policy's training data is
 (``neural.sample_dataset`` with ``--seed``, by default one no default policy was trained

@@ -155,13 +155,28 @@ def _fresh(tree: Any) -> Any:
 # ---- a run's Orbax checkpoints, and loading a policy ------------------------------------
 
 
+#: Model settings added after runs were first saved, with the value every older run used:
+#: a record written before one was added reads as having had it.
+_ADDED_MODEL_SETTINGS = {"numeric": False}
+
+
+def _upgraded(record: Any) -> Any:
+    """A stored run record (``run.json``, a checkpoint's meta) with the model settings
+    added since it was written, at the values it was trained with."""
+    config = record.get("config") if isinstance(record, dict) else None
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
+        return record
+    model = _ADDED_MODEL_SETTINGS | config["model"]
+    return record | {"config": config | {"model": model}}
+
+
 def _claim(path: Path, run: dict[str, Any]) -> None:
     """Write ``run.json``, or check that the one there is of the same run."""
     if not path.exists():
         path.write_text(json.dumps(run, indent=1), encoding="utf-8")
         return
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = _upgraded(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as err:
         raise CheckpointError(f"{path}: not readable ({err})") from err
     if old != run:
@@ -187,7 +202,7 @@ def _resume(
         return 0, []
     where = str(workdir / "checkpoints" / str(step))
     restored = _restore(manager, step, where, _items(model, optimizer, None))
-    meta = restored["meta"]
+    meta = _upgraded(restored["meta"])
     if not isinstance(meta, dict) or {k: meta.get(k) for k in run} != run:
         raise CheckpointError(f"{where}: a checkpoint of another run (config or vocabulary)")
     restore_params(model, restored["model"], where)

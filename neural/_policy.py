@@ -173,7 +173,8 @@ def numeric_table(value_range: int) -> npt.NDArray[np.float32]:
     product compares two quantities (``cos(a - b) = cos a cos b + sin a sin b``: equal,
     or a fixed offset apart) and their residues (``mod``, ``is_mod``). An int beyond
     ``value_range`` (a bucket) keeps its sign and magnitude (the bucket's middle) but no
-    sines; padding, bools and ``other`` are all zero.
+    sines; lengths of ``MAX_LENGTH_ID`` and more read as ``MAX_LENGTH_ID``; padding, bools
+    and ``other`` are all zero. The table is read-only (it is cached).
     """
     r = value_range
     num_values = _INT_BASE + 2 * r + 1 + 2 * BUCKETS
@@ -204,7 +205,9 @@ def numeric_table(value_range: int) -> npt.NDArray[np.float32]:
         ],
         axis=1,
     )
-    return table.astype(np.float32)
+    table = table.astype(np.float32)
+    table.flags.writeable = False
+    return table
 
 
 @functools.lru_cache(maxsize=256)

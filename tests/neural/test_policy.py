@@ -228,10 +228,13 @@ def test_numeric_features_reach_the_logits() -> None:
     extra = (NUMERIC_FEATURES + 1) * NUMERIC.width
     assert count_params(policy) == count_params(plain) + extra
     assert policy.numeric is not None
-    policy.numeric.kernel[...] = jnp.zeros_like(policy.numeric.kernel[...])
-    nnx.update(policy, nnx.state(plain, nnx.Param))
     pairs = [(e.args, e.output) for e in plus.examples]
     tokens = jnp.asarray(encode_examples(plus.signature, pairs, config=TINY))[None]
+    before = APPLY(policy, tokens)
+    policy.numeric.kernel[...] = jnp.zeros_like(policy.numeric.kernel[...])
+    policy.numeric.bias[...] = jnp.zeros_like(policy.numeric.bias[...])
+    assert not np.allclose(APPLY(policy, tokens), before, atol=1e-4)  # the layer was read
+    nnx.update(policy, nnx.state(plain, nnx.Param))
     np.testing.assert_allclose(APPLY(policy, tokens), APPLY(plain, tokens), atol=1e-5)
 
 

@@ -224,6 +224,20 @@ def test_a_policy_saved_before_numeric_features_loads_without_them(
     )
 
 
+def test_a_run_saved_before_numeric_features_resumes(
+    samples: list[Sample], trained: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(trained, copy)
+    run = json.loads((copy / "run.json").read_text(encoding="utf-8"))
+    del run["config"]["model"]["numeric"]
+    (copy / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    resumed = train_policy(CONFIG, copy, samples=samples, library=TOY)
+    np.testing.assert_array_equal(
+        resumed.logits(REVERSE), load_policy(trained, library=TOY).logits(REVERSE)
+    )
+
+
 def test_resume_is_exact(samples: list[Sample], tmp_path: Path) -> None:
     # the same schedule as CONFIG's, so that nothing is compiled again
     config = replace(CONFIG, eval_every=50, checkpoint_every=75, solve_specs=0)
