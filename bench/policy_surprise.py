@@ -102,12 +102,13 @@ def sampled(n: int, seed: int, workdir: Path) -> list[Found]:
     ]
 
 
-def consistent(derivation: synth.Derivation, index: int, spec: synth.Spec) -> int:
-    """How many of the constants of step ``index``'s hole give the program ``spec``'s
-    outputs on its examples when put there (the one chosen included, if it fits)."""
+def allowed(derivation: synth.Derivation, index: int, spec: synth.Spec) -> list[int]:
+    """The rules of step ``index``'s hole that are constants and give the program
+    ``spec``'s outputs on its examples when put there (the one chosen included, if it
+    fits), in the hole's order."""
     grammar, steps = derivation.grammar, derivation.steps
     nonterminal = steps[index].nonterminal
-    count = 0
+    out = []
     for i, rule in enumerate(grammar.rules[nonterminal]):
         if rule.production.kind != "const":
             continue
@@ -115,10 +116,17 @@ def consistent(derivation: synth.Derivation, index: int, spec: synth.Spec) -> in
         program = synth.Derivation(grammar, changed).program()
         try:
             run = dsl.compile_definition(program, library=dsl.DREAMCODER, limits=LIMITS).run
-            count += all(run(e.args) == e.output for e in spec.examples)
+            if all(run(e.args) == e.output for e in spec.examples):
+                out.append(i)
         except (dsl.TypeCheckError, dsl.EvalError):
             pass
-    return count
+    return out
+
+
+def consistent(derivation: synth.Derivation, index: int, spec: synth.Spec) -> int:
+    """How many of the constants of step ``index``'s hole give the program ``spec``'s
+    outputs on its examples when put there (:func:`allowed`)."""
+    return len(allowed(derivation, index, spec))
 
 
 def score(guide: neural.NeuralGuide, found: Sequence[Found]) -> dict[str, Any]:
