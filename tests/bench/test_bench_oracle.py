@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 import dsl
 import neural
 import synth
@@ -83,7 +85,7 @@ def test_the_oracle_moves_only_the_int_constants_mass_in_its_contexts(
 
 def test_the_oracle_reaches_the_search(tmp_path: Path) -> None:
     name = "add-k with k=3"
-    found = {"name": name, "solved": True, "programs": 1, "program": None}
+    found = {"name": name, "solved": True, "programs": 1, "policy": "default", "program": None}
     found["program"] = "def f(xs: list[int]) -> list[int] =\n  map(xs, fn x => x + 3)"
     results, unguided = tmp_path / "guided.json", tmp_path / "unguided.json"
     run = {"library": "dreamcoder", "given": 10, "budget": 10.0, "records": [found]}
@@ -104,8 +106,62 @@ def test_the_oracle_reaches_the_search(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["oracles"] == result["oracles"]
     none, chosen = result["oracles"]["none"], result["oracles"]["chosen"]
     assert none["solved"] == chosen["solved"] == 1 and none["with_int_constants"] == 1
+    assert none["underivable"] == none["errors"] == 0 and result["policy"] == "default"
     # the right constant made likelier is reached sooner, and the ratio says so
     assert chosen["median_programs"] < none["median_programs"]
     assert chosen["ratio"] == 5000 / chosen["median_programs"]
     programs = {r["oracle"]: r["program"] for r in result["records"]}
     assert programs["chosen"] is not None and "3" in programs["chosen"]
+
+
+def test_medians_are_over_the_tasks_both_searches_solve(
+    load_script: Callable[[str], ModuleType],
+) -> None:
+    script = load_script("policy_oracle")
+
+    def record(name: str, solved: bool, programs: int) -> dict[str, object]:
+        return {
+            "name": name,
+            "solved": solved,
+            "programs": programs,
+            "contexts": 1,
+            "derivable": True,
+            "generalises": solved,
+        }
+
+    mine = [
+        record("a", True, 10),
+        record("b", True, 30),
+        record("c", False, 0),
+        record("d", True, 4),
+    ]
+    unguided = {
+        "a": {"solved": True, "programs": 100},
+        "b": {"solved": True, "programs": 90},
+        "c": {"solved": True, "programs": 5},
+        "d": {"solved": False, "programs": 0},
+    }
+    got = script.summarise(mine, unguided)
+    # c (this search failed) and d (unguided failed) are out: a and b remain
+    assert got["both_solved"] == 2 and got["solved"] == 3
+    assert got["median_programs"] == 20 and got["median_programs_unguided"] == 95
+    assert got["ratio"] == 95 / 20 and got["median_per_task_ratio"] == (10 + 3) / 2
+    paired = script.summarise(mine, unguided, over={"b"})
+    assert paired["both_solved"] == 1 and paired["median_programs"] == 30
+
+
+def test_bad_arguments_are_refused_before_any_search(
+    tmp_path: Path, load_script: Callable[[str], ModuleType]
+) -> None:
+    script = load_script("policy_oracle")
+    for argv in (
+        ["--oracles", "none,best"],
+        ["--jobs", "0"],
+        ["--seconds", "0"],
+        ["--tasks", "no such task"],
+        ["--results", str(tmp_path / "missing.json")],
+    ):
+        with pytest.raises(SystemExit) as exc:
+            script.main([*argv, "--out", str(tmp_path / "out.json")])
+        assert exc.value.code == 2, argv
+    assert not (tmp_path / "out.json").exists()
