@@ -81,7 +81,8 @@ def targets(
 ) -> dict[synth.Context, frozenset[str]]:
     """Per context where ``derivation`` chooses an int constant, the constants' names the
     oracle puts the mass on (all of them, where the program chooses several there; for
-    ``"none"``, which changes nothing, the program's own)."""
+    ``"none"``, which changes nothing, the program's own; for ``"allowed"``, the program's
+    own where none fits, which only happens when the program does not fit ``spec``)."""
     out: dict[synth.Context, set[str]] = {}
     grammar = derivation.grammar
     for index, step in enumerate(derivation.steps):
@@ -216,7 +217,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for flag, path in (("--results", opts.results), ("--compare", opts.compare)):
         try:
             runs[flag] = json.loads(path.read_text())["runs"][opts.run]
-            runs[flag]["records"]
+            if not isinstance(runs[flag]["records"], list):
+                raise TypeError("its records are not a list")
         except (OSError, ValueError, KeyError, TypeError) as err:
             parser.error(f"{flag} {path}: no run {opts.run!r} to read ({err!r})")
     run, other = runs["--results"], runs["--compare"]
