@@ -94,7 +94,11 @@ from _common import RESULTS, ROOT, allowed_cpus, load_average, machine_info, wri
 DEFAULT_OUT = RESULTS / "dreamcoder.json"
 
 LIBRARIES = {"core": dsl.CORE, "extended": dsl.EXTENDED, "dreamcoder": dsl.DREAMCODER}
-ENUMERATORS = {"bottom_up": synth.bottom_up, "heap": synth.heap}
+ENUMERATORS: dict[str, Callable[[], synth.Enumerator]] = {
+    "bottom_up": synth.bottom_up,
+    "bottom_up_context": lambda: synth.bottom_up(costs="context"),
+    "heap": synth.heap,
+}
 RUNS = ("generalise", "all", "all10", "throughput")
 DEFAULT_SECONDS = {"generalise": 5.0, "all": 10.0, "all10": 10.0}
 THROUGHPUT_TASK = "sort"

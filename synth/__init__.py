@@ -21,6 +21,7 @@ from synth._config import (
     bottom_up,
     heap,
 )
+from synth._contexts import context_costs_from_pcfg
 from synth._derivation import Derivation, DerivationError, Step, StepView
 from synth._express import to_expr
 from synth._grammar import (
@@ -82,6 +83,7 @@ __all__ = [
     "VocabularyError",
     "bottom_up",
     "costs_from_pcfg",
+    "context_costs_from_pcfg",
     "enumerate",
     "heap",
     "sample_inputs",

@@ -6,9 +6,11 @@ that kind's points, only the first, cheapest, is kept. A candidate's values come
 children's stored values, and a candidate that duplicates a kept program's values is
 dropped before any term is created for it.
 
-The costs are context-free: a production's cost in a kind is ``-log`` of its probability
-averaged over the grammar's nonterminals of that kind. With uniform weights this is exact;
-with a guide's per-context weights it is the contextual PCFG seen through its marginals.
+By default the costs are context-free: a production's cost in a kind is ``-log`` of its
+probability averaged over the grammar's nonterminals of that kind. With uniform weights this
+is nearly exact; with a guide's per-context weights it is the contextual PCFG seen through
+its marginals. With per-context costs (``costs="context"``, :mod:`synth._contexts`) every
+hole is priced in its own context, as the guide says.
 
 References:
     Udupa et al., "TRANSIT: specifying protocols with concolic snippets", PLDI 2013;
@@ -24,13 +26,14 @@ import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import dsl
 from dsl import TFun, Type
-from synth._grammar import PCFG, NonTerminal, Production
+from synth._contexts import Group, Node, Schedule, context_costs_from_pcfg, schedule
+from synth._grammar import PCFG, Context, NonTerminal, Production
 from synth._terms import BudgetExhausted, TermStore, built_in
 
 Kind = tuple[Type, tuple[Type, ...]]
@@ -77,15 +80,26 @@ def costs_from_pcfg(
     above all) instead of diluting it among the many deep contexts that rarely occur.
     A kind that the PCFG never reaches falls back to the mean.
     """
+    return _marginal_costs(pcfg, lambda nt: (nt.type, nt.env), unit, weighting)
+
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+def _marginal_costs(
+    pcfg: PCFG, key: Callable[[NonTerminal], _K], unit: float, weighting: str
+) -> dict[_K, dict[Production, int]]:
+    """Integer costs per production over the nonterminals that ``key`` puts together,
+    marginalised as :func:`costs_from_pcfg` says."""
     if weighting not in ("mean", "usage"):
         raise ValueError(f"weighting must be 'mean' or 'usage', got {weighting!r}")
     usage = _usage(pcfg) if weighting == "usage" else None
-    # Per kind, two weighted sums of each production's probability: weight 1 per
+    # Per group, two weighted sums of each production's probability: weight 1 per
     # nonterminal (the plain mean) and its usage; and the sums of the weights.
-    sums: dict[Kind, dict[Production, list[float]]] = {}
-    weights: dict[Kind, list[float]] = {}
+    sums: dict[_K, dict[Production, list[float]]] = {}
+    weights: dict[_K, list[float]] = {}
     for nt, rules in pcfg.grammar.rules.items():
-        kind = (nt.type, nt.env)
+        kind = key(nt)
         w = usage[nt] if usage is not None else 0.0
         total = weights.setdefault(kind, [0.0, 0.0])
         total[0] += 1.0
@@ -96,7 +110,7 @@ def costs_from_pcfg(
             acc = table.setdefault(rule.production, [0.0, 0.0])
             acc[0] += p
             acc[1] += w * p
-    out: dict[Kind, dict[Production, int]] = {}
+    out: dict[_K, dict[Production, int]] = {}
     for kind, table in sums.items():
         # usage weights where the PCFG reaches the kind; else (or unguided) the mean
         i = 1 if weights[kind][1] > 0 else 0
@@ -152,6 +166,9 @@ def _must_vary(prod: Production) -> tuple[int, ...]:
 
 
 _LiftBatch = tuple[int, Callable[[Any], tuple[Any, ...]], list[int], bool]
+_Work = tuple[_KindRule, int, tuple[Any, ...]]
+"""A rule to build at a level: the rule, the cost left for its children, and the holes
+its children fill (a kind, or a kind and context with per-context costs)."""
 _CHUNK = 256
 _SLICE = 0.005
 """Seconds of work between two readings of the clock, at most (about): with a primitive
@@ -194,7 +211,17 @@ class BottomUp:
     basic suite's hardest tasks) for completeness relative to heap search.
 
     A production's cost at a kind of hole comes from the PCFG by :func:`costs_from_pcfg`
-    with ``costs`` as its ``weighting`` (``"mean"`` or ``"usage"``).
+    with ``costs`` as its ``weighting`` (``"mean"`` or ``"usage"``). With
+    ``costs="context"`` each hole is priced in its own context instead
+    (:func:`synth.context_costs_from_pcfg`, usage-weighted over depths): programs are kept
+    per kind and root rule by their *inner* cost (their children's costs in the contexts
+    the root gives them), and a hole takes each rule's programs at the rule's cost in its
+    context plus their inner cost. Observational equivalence stays per kind (the first
+    program built with some values is the one kept), so a program may be priced above
+    the cheapest of its behaviour in some contexts; start programs still come in order of
+    cost. Symmetric primitives are built both ways round (their arguments' contexts
+    differ), and a closed program in a lambda's body is priced by its root's cost in the
+    body's context plus its closed inner cost (and the lift penalty, beyond a leaf).
     """
 
     def __init__(
@@ -223,7 +250,19 @@ class BottomUp:
         self.max_candidates = max_candidates if max_candidates is not None else math.inf
         self.stopped: str | None = None
         self.start: Kind = (grammar.start.type, grammar.start.env)
-        table = costs_from_pcfg(pcfg, weighting=costs)
+        if costs not in ("mean", "usage", "context"):
+            raise ValueError(f"costs must be 'mean', 'usage' or 'context', got {costs!r}")
+        self.by_context = costs == "context"
+        if self.by_context:
+            # the holes' own costs; per kind, the cheapest (only the rules matter here)
+            by_hole = context_costs_from_pcfg(pcfg)
+            table: dict[Kind, dict[Production, int]] = {}
+            for (kind, _), hole_costs in by_hole.items():
+                row = table.setdefault(kind, {})
+                for prod, cost in hole_costs.items():
+                    row[prod] = min(cost, row.get(prod, cost))
+        else:
+            table = costs_from_pcfg(pcfg, weighting=costs)
         self.rules: dict[Kind, list[_KindRule]] = {}
         for kind, kind_costs in table.items():
             kind_rules = []
@@ -272,10 +311,17 @@ class BottomUp:
         self.pending: dict[tuple[Kind, int], list[_LiftBatch]] = {}
         self.lift_penalty = lift_penalty
         self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
-        self.overhead = self._overheads()
+        self.overhead = {} if self.by_context else self._overheads()
+        # with per-context costs: the groups' schedule, their banks (by inner cost), and
+        # each hole's programs by cost, assembled from them when first asked for
+        self.schedule = self._schedule(by_hole) if self.by_context else None
+        self.group_bank: list[dict[int, list[int]]] = [
+            {} for _ in (self.schedule.groups if self.schedule else ())
+        ]
+        self._levels: dict[tuple[Node, int], list[int]] = {}
         # values the consumer is looking for: a program with them is handed out at once
         self.target = target
-        self._resume: dict[tuple[Kind, int], list[int]] = {}
+        self._resume: dict[Any, list[int]] = {}  # level key -> what it had built
         self._varies: dict[int, bool] = {}
         self.candidates = 0
         self.chunk = _CHUNK  # candidates between two readings of the clock (see _tick)
@@ -288,6 +334,51 @@ class BottomUp:
         # production name -> [candidates, seconds] spent on its applications (lifting
         # and lambdas are not counted: they are cheap)
         self.by_production: dict[str, list[float]] = {}
+
+    def _schedule(self, costs: dict[Node, dict[Production, int]]) -> Schedule:
+        """The groups of programs for per-context costs (see :mod:`synth._contexts`): per
+        kind, one per rule (a lambda kind: one per context, its body being in that
+        context), and per lambda-body kind, one per closed group lifted into it."""
+        store = self.store
+        kinds: dict[Kind, list[Context]] = {}
+        for kind, ctx in costs:
+            kinds.setdefault(kind, []).append(ctx)
+        groups: list[Group] = []
+        for kind, contexts in kinds.items():
+            t, env = kind
+            if isinstance(t, TFun):
+                body: Kind = (t.ret, env + t.params)
+                for ctx in contexts:
+                    for prod in costs[(kind, ctx)]:
+                        rule = _KindRule(store.rule_id(prod, env), prod, (body,), 0)
+                        groups.append(Group(kind, rule, ((body, ctx),)))
+                continue
+            prods = dict.fromkeys(p for ctx in contexts for p in costs[(kind, ctx)])
+            for prod in prods:
+                if env and prod.kind in ("param", "const"):
+                    continue  # closed leaves reach lambda bodies by lifting
+                children = tuple((a, env) for a in prod.args)
+                nodes = tuple((k, (prod.name, j)) for j, k in enumerate(children))
+                if any(n not in costs for n in nodes):
+                    continue
+                rule = _KindRule(
+                    store.rule_id(prod, env),
+                    prod,
+                    children,
+                    0,
+                    False,  # f(a, b) and f(b, a) cost differently when contexts do
+                    _body_needs(prod, len(env)) if self.prune else (0,) * len(prod.args),
+                    _must_vary(prod) if self.prune else (),
+                )
+                groups.append(Group(kind, rule, nodes))
+        for gid, g in enumerate(list(groups)):
+            t, env = g.kind
+            if env or isinstance(t, TFun):
+                continue
+            for kind, rid, project in self.lifts.get(t, ()):
+                penalty = self.lift_penalty if g.rule.children else 0
+                groups.append(Group(kind, g.rule, (), gid, penalty, rid, project))
+        return schedule(groups, costs, self.start)
 
     def _min_costs(self) -> dict[Kind, float]:
         """The cheapest program of each kind (a lower bound: closed leaves under lambdas and
@@ -340,12 +431,17 @@ class BottomUp:
         """Drop the banks of kept programs and their values, once the search is over (see
         :meth:`TermStore.release`)."""
         self.bank.clear()
+        self.group_bank.clear()
+        self._levels.clear()
         self.seen.clear()
         self.pending.clear()
         self._resume.clear()
         self._varies.clear()
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
+        if self.schedule is not None:
+            yield from self._by_context(self.schedule)
+            return
         start = self.start
         for step in range(1, self.max_cost + 1):
             self.cost = step
@@ -358,7 +454,7 @@ class BottomUp:
                 yielded = 0
                 while True:
                     try:
-                        new = self._level(kind, cost)
+                        new = self._level(kind, (kind, cost), self._work(kind, cost))
                     except BudgetExhausted:
                         self.stopped = self.stopped or "time"
                         return
@@ -381,6 +477,82 @@ class BottomUp:
                             yield tid, cost
         self.stopped = "exhausted"
 
+    def _by_context(self, plan: Schedule) -> Iterator[tuple[int, int]]:
+        """Enumerate with per-context costs: at each step, the levels that the schedule
+        says, by inner cost; a start program is handed out at its cost in the start
+        hole, which may be after the step that built it."""
+        groups = plan.groups
+        at_start = dict(plan.prices.get(plan.start, ()))
+        live = [
+            (int(off), int(plan.inner[gid]), gid, not groups[gid].rule.children)
+            for gid, off in enumerate(plan.offsets)
+            if off < math.inf and plan.inner[gid] < math.inf
+        ]
+        outbox: dict[int, list[int]] = {}
+        for step in range(1, self.max_cost + 1):
+            self.cost = step
+            for tid in outbox.pop(step, ()):
+                yield tid, step
+            tasks = sorted(
+                (step - off, groups[gid].lifted is not None, gid)
+                for off, low, gid, leaf in live
+                if step >= off + low and not (leaf and step > off)  # a leaf has one level: 0
+            )
+            for inner, _, gid in tasks:
+                g = groups[gid]
+                price = at_start.get(gid) if g.kind == self.start else None
+                total = None if price is None else inner + price
+                key = (gid, inner)
+                yielded = 0
+                while True:
+                    try:
+                        if g.lifted is not None:
+                            new = self._lift_group(g, inner)
+                        else:
+                            new = self._level(g.kind, key, [(g.rule, inner, g.nodes)])
+                    except BudgetExhausted:
+                        self.stopped = self.stopped or "time"
+                        return
+                    except _Found:
+                        # as in __iter__, but only a program at this step's cost goes out
+                        # at once; a dearer one waits for its step
+                        if total == step:
+                            partial = self._resume[key]
+                            for tid in partial[yielded:]:
+                                yield tid, step
+                            yielded = len(partial)
+                        continue
+                    break
+                if new:
+                    self.group_bank[gid][inner] = new
+                    if total == step:
+                        for tid in new[yielded:]:
+                            yield tid, step
+                    elif total is not None:
+                        outbox.setdefault(total, []).extend(new)
+        self.stopped = "exhausted"
+
+    def _lift_group(self, g: Group, inner: int) -> list[int]:
+        """The closed programs of ``g.lifted``'s level that ``g`` takes at ``inner``, each
+        as a program of ``g``'s lambda-body kind, one per behaviour there."""
+        assert g.lifted is not None and g.project is not None
+        closed = self.group_bank[g.lifted].get(inner - g.penalty)
+        if not closed:
+            return []
+        self._tick(len(closed))
+        self.lifted += len(closed)
+        store = self.store
+        seen = self.seen[g.kind]
+        project = g.project
+        new = []
+        for c in closed:
+            lifted = project(store.vec[c])
+            if lifted not in seen:
+                seen[lifted] = tid = store.add(g.lift_rid, (c,), lifted)
+                new.append(tid)
+        self.kept += len(new)
+        return new
+
     def _lift(self, t: Type, terms: list[int], cost: int) -> None:
         """Make new closed programs of type ``t`` available inside lambda bodies.
 
@@ -395,14 +567,51 @@ class BottomUp:
             later = (kind, cost + self.lift_penalty)
             pending.setdefault(later, []).append((rid, project, terms, False))
 
-    def _level(self, kind: Kind, cost: int) -> list[int]:
+    def _work(self, kind: Kind, cost: int) -> list[_Work]:
+        """What level ``cost`` of ``kind`` builds: each rule, with the cost left for its
+        children and their banks (rules are sorted by cost)."""
+        out = []
+        for rule in self.rules[kind]:
+            if rule.cost > cost:
+                break
+            out.append((rule, cost - rule.cost, rule.children))
+        return out
+
+    def _at(self, node: Any, cost: int) -> list[int] | tuple[()]:
+        """The kept programs that a child hole ``node`` takes at ``cost``: with costs per
+        kind, a kind's level; with per-context costs, every group's programs whose root
+        in ``node``'s context plus their inner cost make ``cost`` (complete when first
+        asked for after the step that completes it, and then kept)."""
+        plan = self.schedule
+        if plan is None:
+            return self.bank.get(node, {}).get(cost, ())
+        got = self._levels.get((node, cost))
+        if got is None:
+            got = []
+            bank = self.group_bank
+            for gid, price in plan.prices.get(node, ()):
+                if price > cost:
+                    break
+                got.extend(bank[gid].get(cost - price, ()))
+            # A level is complete after step cost + overhead. A rule asks for it earlier
+            # only beside a sibling too cheap to exist, so nothing is built from it then,
+            # but it must not be kept.
+            if self.cost > cost + plan.overheads.get(node, math.inf):
+                self._levels[(node, cost)] = got
+        return got
+
+    def _level(self, kind: Kind, key: Any, work: list[_Work]) -> list[int]:
+        """Build the programs of ``kind`` that ``work`` describes (its rules, each with
+        the cost left for its children and their holes), one per new behaviour. ``key``
+        names the level: a match of the target interrupts it, and the next call with the
+        same key goes on from the programs it had built."""
         store = self.store
         watch = self.target is not None and kind == self.start
-        new: list[int] = self._resume.pop((kind, cost), [])
+        new: list[int] = self._resume.pop(key, [])
         if watch:
-            self._resume[(kind, cost)] = new  # kept if a match interrupts the level
+            self._resume[key] = new  # kept if a match interrupts the level
         seen = self.seen[kind]
-        for rid, project, terms, leaves in self.pending.pop((kind, cost), ()):
+        for rid, project, terms, leaves in self.pending.pop(key, ()):
             closed = [c for c in terms if (not store.kids[c]) is leaves]
             self._tick(len(closed))  # lifted programs are candidates of this kind too
             self.lifted += len(closed)
@@ -420,9 +629,8 @@ class BottomUp:
             # map where the library has no replicate to say it more simply.
             last = n_env + len(kind[0].params) - 1
             needs_last = self.prune and kind not in self.constant_ok
-            for rule in self.rules[kind]:
-                rest = cost - rule.cost
-                for body in self.bank.get(rule.children[0], {}).get(rest, ()):
+            for rule, rest, nodes in work:
+                for body in self._at(nodes[0], rest):
                     if (not needs_last or mask[body] >> last & 1) and store.depth[
                         body
                     ] < self.max_depth - 1:
@@ -443,15 +651,12 @@ class BottomUp:
         started = clock()
         name = None
         try:
-            for rule in self.rules[kind]:
+            for rule, rest, nodes in work:
                 self._account(name, counted, started)
                 name = rule.production.name
                 counted = self.candidates
                 started = clock()
                 self._probe()
-                rest = cost - rule.cost
-                if rest < 0:
-                    break  # rules are sorted by cost
                 arity = len(rule.children)
                 if arity == 0:
                     if rest == 0:
@@ -469,7 +674,7 @@ class BottomUp:
                 if arity == 1:
                     level = [
                         a
-                        for a in self.bank.get(rule.children[0], {}).get(rest, ())
+                        for a in self._at(nodes[0], rest)
                         if depth[a] <= max_kid_depth and (not need_var or mask[a])
                     ]
                     for part in self._parts(level):
@@ -483,16 +688,14 @@ class BottomUp:
                                 if watch and vec == target:
                                     raise _Found
                 elif arity == 2:
-                    bank_a = self.bank.get(rule.children[0], {})
-                    bank_b = self.bank.get(rule.children[1], {})
                     # symmetry: f(a, b) == f(b, a) for these, so build each pair once
                     symmetric = rule.symmetric
                     for ca in range(1, rest):
                         cb = rest - ca
                         if symmetric and ca > cb:
                             break
-                        level_a = [a for a in bank_a.get(ca, ()) if depth[a] <= max_kid_depth]
-                        level_b = [b for b in bank_b.get(cb, ()) if depth[b] <= max_kid_depth]
+                        level_a = [a for a in self._at(nodes[0], ca) if depth[a] <= max_kid_depth]
+                        level_b = [b for b in self._at(nodes[1], cb) if depth[b] <= max_kid_depth]
                         if not level_a or not level_b:
                             continue
                         open_b = [b for b in level_b if mask[b]] if need_var else level_b
@@ -513,7 +716,7 @@ class BottomUp:
                                             raise _Found
                 else:
                     loop_row = store.row_applier(rid)
-                    for block in self._blocks(rule, rest, max_kid_depth):
+                    for block in self._blocks(rule, nodes, rest, max_kid_depth):
                         heads, final = block[:-1], block[-1]
                         # under a lambda a candidate must use a bound variable (see above)
                         final_open = [c for c in final if mask[c]] if need_var else final
@@ -534,7 +737,7 @@ class BottomUp:
         finally:
             self._account(name, counted, started)
         self.kept += len(new)
-        self._resume.pop((kind, cost), None)
+        self._resume.pop(key, None)
         return new
 
     def _account(self, name: str | None, counted: int, started: float) -> None:
@@ -612,7 +815,9 @@ class BottomUp:
         if watch and vec == self.target:
             raise _Found
 
-    def _blocks(self, rule: _KindRule, total: int, max_depth: int) -> Iterator[list[list[int]]]:
+    def _blocks(
+        self, rule: _KindRule, nodes: tuple[Any, ...], total: int, max_depth: int
+    ) -> Iterator[list[list[int]]]:
         """For each way to split ``total`` into the children's costs, the kept terms each
         child may take at its cost (all candidates of the block are their product).
 
@@ -620,16 +825,15 @@ class BottomUp:
         lambda body that uses the variables it must), not once per combination."""
         store = self.store
         depth = store.depth
-        banks = [self.bank.get(k, {}) for k in rule.children]
         needs = rule.body_needs
-        n = len(banks)
+        n = len(nodes)
         vary = rule.must_vary if len(store.args) > 1 and not rule.children[0][1] else ()
         filtered: dict[tuple[int, int], list[int]] = {}
 
         def level(j: int, c: int) -> list[int]:
             got = filtered.get((j, c))
             if got is None:
-                got = [t for t in banks[j].get(c, ()) if depth[t] <= max_depth]
+                got = [t for t in self._at(nodes[j], c) if depth[t] <= max_depth]
                 if j in vary:
                     got = [t for t in got if self._varying(t)]
                 if needs[j]:

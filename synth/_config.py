@@ -125,20 +125,24 @@ class BottomUpEnumerator:
             False is complete relative to heap search, and slower.
         lift_penalty: extra cost of a closed program (beyond a leaf) used inside a lambda.
         max_cost: the most expensive program considered.
-        costs: how a production's cost at a kind of hole (a type and the variables in
-            scope) is made from the PCFG's per-context probabilities
-            (:func:`synth.costs_from_pcfg`): ``"mean"`` over the kind's nonterminals, or
-            ``"usage"``, weighted by how often the PCFG expects to fill each of them;
-            None: ``"usage"`` when a guide gives the weights, ``"mean"`` when not (on
-            DreamCoder's list tasks, usage weighting halved the programs a guided search
-            explores, and made unguided search explore more).
+        costs: how a production's cost in a hole is made from the PCFG's per-context
+            probabilities: one cost per kind of hole (a type and the variables in scope,
+            :func:`synth.costs_from_pcfg`), the ``"mean"`` over the kind's nonterminals
+            or ``"usage"``, weighted by how often the PCFG expects to fill each of them;
+            or ``"context"``, each hole priced in its own context
+            (:func:`synth.context_costs_from_pcfg`). None: ``"context"`` when a guide
+            gives the weights, ``"mean"`` when not. On DreamCoder's list tasks (10 s, 10
+            examples given), guided search with per-context costs generalised 191 of 217
+            and needed 34.5 programs at the median, against 186 and 40 with usage
+            weighting (which itself halved the programs of the mean); unguided, per-context
+            costs doubled the programs explored (468 against 233).
     """
 
     name: ClassVar[Literal["bottom_up"]] = "bottom_up"
     prune: bool = True
     lift_penalty: int = 3
     max_cost: int = 60
-    costs: Literal["mean", "usage"] | None = None
+    costs: Literal["mean", "usage", "context"] | None = None
 
     def start(
         self,
@@ -193,7 +197,7 @@ def bottom_up(
     prune: bool = True,
     lift_penalty: int = 3,
     max_cost: int = 60,
-    costs: Literal["mean", "usage"] | None = None,
+    costs: Literal["mean", "usage", "context"] | None = None,
 ) -> Enumerator:
     """Bottom-up search by increasing cost, one program per behaviour on the examples.
 
@@ -201,7 +205,8 @@ def bottom_up(
         prune: skip degenerate loops (see :class:`BottomUpEnumerator`).
         lift_penalty: extra cost of a closed program used inside a lambda.
         max_cost: the most expensive program considered.
-        costs: ``"mean"``, ``"usage"`` or None (see :class:`BottomUpEnumerator`).
+        costs: ``"mean"``, ``"usage"``, ``"context"`` or None (see
+            :class:`BottomUpEnumerator`).
 
     References:
         Udupa et al., "TRANSIT", PLDI 2013; Barke, Peleg, Polikarpova, "Probe", OOPSLA 2020;
@@ -216,8 +221,8 @@ def bottom_up(
             raise ConfigError(f"bottom_up: {key} must be an int >= 0, got {value!r}")
     if not isinstance(prune, bool):
         raise ConfigError(f"bottom_up: prune must be true or false, got {prune!r}")
-    if costs not in (None, "mean", "usage"):
-        raise ConfigError(f"bottom_up: costs must be 'mean' or 'usage', got {costs!r}")
+    if costs not in (None, "mean", "usage", "context"):
+        raise ConfigError(f"bottom_up: costs must be 'mean', 'usage' or 'context', got {costs!r}")
     return BottomUpEnumerator(
         prune=prune, lift_penalty=lift_penalty, max_cost=max_cost, costs=costs
     )

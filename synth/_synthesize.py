@@ -238,9 +238,9 @@ def synthesize(
             f"enumerator must be made by synth.bottom_up(...) or synth.heap(), got {enumerator!r}"
         )
     if isinstance(enumerator, BottomUpEnumerator) and enumerator.costs is None:
-        # a guide's per-context weights are kept best by usage-weighted costs; the uniform
+        # a guide's per-context weights are heard best by per-context costs; the uniform
         # grammar's by the plain mean (both measured on DreamCoder's list tasks)
-        enumerator = replace(enumerator, costs="usage" if guide is not None else "mean")
+        enumerator = replace(enumerator, costs="context" if guide is not None else "mean")
     if space.allow_recursion and enumerator.name == "bottom_up":
         raise ConfigError(
             "bottom-up search cannot evaluate recursive calls: use enumerator=synth.heap() "

@@ -102,7 +102,7 @@ enumerators = st.one_of(
         prune=st.booleans(),
         lift_penalty=st.integers(0, 10),
         max_cost=st.integers(0, 200),
-        costs=st.sampled_from([None, "mean", "usage"]),
+        costs=st.sampled_from([None, "mean", "usage", "context"]),
     ),
 )
 verifications = st.none() | st.builds(

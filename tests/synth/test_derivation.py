@@ -248,7 +248,7 @@ class _PreferReverse:
         return synth.PCFG.from_weights(grammar, lambda nt, p: 5.0 if p.name == "reverse" else 1.0)
 
 
-def test_synthesize_weights_bottom_up_costs_by_usage_when_guided() -> None:
+def test_synthesize_prices_bottom_up_holes_by_context_when_guided() -> None:
     spec = synth.Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4])])
     plain = synth.synthesize(spec)
     guided = synth.synthesize(spec, guide=_PreferReverse())
@@ -256,7 +256,7 @@ def test_synthesize_weights_bottom_up_costs_by_usage_when_guided() -> None:
         spec, guide=_PreferReverse(), enumerator=synth.bottom_up(costs="mean")
     )
     assert plain.config.enumerator == synth.bottom_up(costs="mean")
-    assert guided.config.enumerator == synth.bottom_up(costs="usage")
+    assert guided.config.enumerator == synth.bottom_up(costs="context")
     assert chosen.config.enumerator == synth.bottom_up(costs="mean")
     assert plain.solved and guided.solved and chosen.solved
     with pytest.raises(synth.ConfigError, match="costs"):
