@@ -124,8 +124,21 @@ def schedule(
             if cost is not None:
                 row.append((gid, cost))
         prices[node] = tuple(sorted(row, key=lambda e: (e[1], e[0])))
-    low, inner = _lowest(groups, prices)
-    over = _overheads(groups, prices, low, inner, (start, START))
+    # the fixed points below run over holes numbered once (a hole's key hashes its types)
+    number = {node: i for i, node in enumerate(prices)}
+    none = len(number)  # a hole no grammar rule fills: nothing is built for it
+    rows = [prices[node] for node in number]
+    kids = [
+        tuple(
+            number.get(n, none)
+            for n in (groups[g.lifted].nodes if g.lifted is not None else g.nodes)
+        )
+        for g in groups
+    ]
+    low, inner = _lowest(groups, rows, kids)
+    start_node = (start, START)
+    by_number = _overheads(rows, kids, low, inner, number.get(start_node, none))
+    over = {node: by_number[i] for node, i in number.items() if by_number[i] < math.inf}
     offsets = [math.inf] * len(groups)
     for node, priced in prices.items():
         for gid, cost in priced:
@@ -138,61 +151,59 @@ def schedule(
     return Schedule(tuple(groups), prices, tuple(offsets), (start, START), over, tuple(inner))
 
 
-def _children(groups: list[Group], g: Group) -> tuple[Node, ...]:
-    """The holes below a group's programs (a lifted group's: its closed group's)."""
-    return groups[g.lifted].nodes if g.lifted is not None else g.nodes
-
-
 def _lowest(
-    groups: list[Group], prices: dict[Node, tuple[tuple[int, int], ...]]
-) -> tuple[dict[Node, float], list[float]]:
-    """The cheapest program of each hole, and the least inner cost of each group (lower
-    bounds: the need to use a bound variable under a lambda is ignored)."""
-    low: dict[Node, float] = dict.fromkeys(prices, math.inf)
+    groups: list[Group], rows: list[tuple[tuple[int, int], ...]], kids: list[tuple[int, ...]]
+) -> tuple[list[float], list[float]]:
+    """The cheapest program of each hole (by number; one more, ``inf``, for a hole no rule
+    fills), and the least inner cost of each group (lower bounds: the need to use a bound
+    variable under a lambda is ignored)."""
+    low = [math.inf] * (len(rows) + 1)
     inner = [math.inf] * len(groups)
+    lifted = [(g.lifted, g.penalty) for g in groups]
     changed = True
     while changed:
         changed = False
-        for gid, g in enumerate(groups):
-            if g.lifted is not None:
-                value = inner[g.lifted] + g.penalty
+        for gid, (source, penalty) in enumerate(lifted):
+            if source is not None:
+                value = inner[source] + penalty
             else:
-                value = sum(low.get(n, math.inf) for n in g.nodes)
+                value = sum(low[n] for n in kids[gid])
             if value < inner[gid]:
                 inner[gid] = value
                 changed = True
-        for node, row in prices.items():
+        for i, row in enumerate(rows):
             best = min((cost + inner[gid] for gid, cost in row), default=math.inf)
-            if best < low[node]:
-                low[node] = best
+            if best < low[i]:
+                low[i] = best
                 changed = True
     return low, inner
 
 
 def _overheads(
-    groups: list[Group],
-    prices: dict[Node, tuple[tuple[int, int], ...]],
-    low: dict[Node, float],
+    rows: list[tuple[tuple[int, int], ...]],
+    kids: list[tuple[int, ...]],
+    low: list[float],
     inner: list[float],
-    start: Node,
-) -> dict[Node, float]:
-    """For each hole, the least cost a start program adds around a program in it
-    (Dijkstra from the start hole; the siblings of a child at their cheapest)."""
-    over: dict[Node, float] = {start: 0.0}
-    queue = [(0.0, 0, start)]
-    tiebreak = 0
+    start: int,
+) -> list[float]:
+    """For each hole (by number), the least cost a start program adds around a program in
+    it (Dijkstra from the start hole; the siblings of a child at their cheapest)."""
+    over = [math.inf] * (len(rows) + 1)
+    if start == len(rows):
+        return over
+    over[start] = 0.0
+    queue = [(0.0, start)]
     while queue:
-        d, _, node = heapq.heappop(queue)
-        if d > over.get(node, math.inf):
+        d, node = heapq.heappop(queue)
+        if d > over[node]:
             continue
-        for gid, cost in prices.get(node, ()):
-            g = groups[gid]
-            if inner[gid] == math.inf:
+        for gid, cost in rows[node]:
+            around = d + cost + inner[gid]
+            if around == math.inf:
                 continue
-            for child in _children(groups, g):
-                w = cost + inner[gid] - low.get(child, math.inf)
-                if d + w < over.get(child, math.inf):
-                    over[child] = d + w
-                    tiebreak += 1
-                    heapq.heappush(queue, (d + w, tiebreak, child))
+            for child in kids[gid]:
+                w = around - low[child]
+                if w < over[child]:
+                    over[child] = w
+                    heapq.heappush(queue, (w, child))
     return over

@@ -62,6 +62,21 @@ class Production:
     type: Type
     args: tuple[Type, ...] = ()
     payload: Any = field(default=None, compare=True)
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Productions key the search's cost tables; their fields hash recursively (types,
+        # primitives), so the hash is computed once.
+        object.__setattr__(
+            self, "_hash", hash((self.name, self.kind, self.type, self.args, self.payload))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its fields, so that another process computes its own hash
+        return (Production, (self.name, self.kind, self.type, self.args, self.payload))
 
     @property
     def arity(self) -> int:
@@ -81,6 +96,19 @@ class NonTerminal:
     context: Context
     depth: int
     lambdas: int = 0  # lambdas enclosing the hole
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # nonterminals key every table of a PCFG: the hash is computed once (see Production)
+        object.__setattr__(
+            self, "_hash", hash((self.type, self.env, self.context, self.depth, self.lambdas))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (NonTerminal, (self.type, self.env, self.context, self.depth, self.lambdas))
 
     def __str__(self) -> str:
         env = ", ".join(map(str, self.env))
