@@ -216,10 +216,11 @@ class BottomUp:
     (:func:`synth.context_costs_from_pcfg`, usage-weighted over depths): programs are kept
     per kind and root rule by their *inner* cost (their children's costs in the contexts
     the root gives them), and a hole takes each rule's programs at the rule's cost in its
-    context plus their inner cost. Observational equivalence stays per kind (the first
-    program built with some values is the one kept), so a program may be priced above
-    the cheapest of its behaviour in some contexts; start programs still come in order of
-    cost. Symmetric primitives are built both ways round (their arguments' contexts
+    context plus their inner cost. Observational equivalence stays per kind, but a program
+    with the values of one kept is kept too if it is cheaper than each of them in some
+    hole (a root cheap in one context may be dear in another), so every hole sees the
+    cheapest program of each behaviour; start programs come in order of cost, one per
+    behaviour. Symmetric primitives are built both ways round (their arguments' contexts
     differ), and a closed program in a lambda's body is priced by its root's cost in the
     body's context plus its closed inner cost (and the lift penalty, beyond a leaf).
     """
@@ -319,6 +320,20 @@ class BottomUp:
             {} for _ in (self.schedule.groups if self.schedule else ())
         ]
         self._levels: dict[tuple[Node, int], list[int]] = {}
+        # observational equivalence with per-context costs (see _rival_for): the rival
+        # check of the level being built, the group and inner cost of each kept program,
+        # the other programs kept per kind and values, each group's price per hole that a
+        # start program can reach, and the margins between two groups' prices
+        self._rival: Callable[[Any], bool] | None = None
+        self._made: dict[int, tuple[int, int]] = {}
+        self._variants: dict[Kind, dict[Any, list[tuple[int, int]]]] = {}
+        self._price_of: list[dict[Node, int]] = [{} for _ in self.group_bank]
+        if self.schedule is not None:
+            for hole, priced in self.schedule.prices.items():
+                if self.schedule.overheads.get(hole, math.inf) < math.inf:
+                    for group, price in priced:
+                        self._price_of[group][hole] = price
+        self._margins: dict[tuple[int, int], float] = {}
         # values the consumer is looking for: a program with them is handed out at once
         self.target = target
         self._resume: dict[Any, list[int]] = {}  # level key -> what it had built
@@ -433,6 +448,9 @@ class BottomUp:
         self.bank.clear()
         self.group_bank.clear()
         self._levels.clear()
+        self._made.clear()
+        self._variants.clear()
+        self._rival = None
         self.seen.clear()
         self.pending.clear()
         self._resume.clear()
@@ -483,27 +501,52 @@ class BottomUp:
         hole, which may be after the step that built it."""
         groups = plan.groups
         at_start = dict(plan.prices.get(plan.start, ()))
+        # at equal inner cost: lambdas first (a lambda costs nothing in its hole, so a
+        # parent whose one argument is a function needs the lambdas of its own inner
+        # cost), lifted programs last (they are made from the closed ones of that cost)
         live = [
-            (int(off), int(plan.inner[gid]), gid, not groups[gid].rule.children)
-            for gid, off in enumerate(plan.offsets)
+            (
+                int(off),
+                int(plan.inner[gid]),
+                not isinstance(g.kind[0], TFun),
+                g.lifted is not None,
+                gid,
+                not g.rule.children,
+            )
+            for gid, (g, off) in enumerate(zip(groups, plan.offsets, strict=True))
             if off < math.inf and plan.inner[gid] < math.inf
         ]
         outbox: dict[int, list[int]] = {}
+        vec = self.store.vec
+        done: set[Any] = set()  # behaviours handed out: the first is the cheapest
+
+        def fresh(tids: list[int]) -> list[int]:
+            out = []
+            for t in tids:
+                if vec[t] not in done:
+                    done.add(vec[t])
+                    out.append(t)
+            return out
+
+        made = self._made
         for step in range(1, self.max_cost + 1):
             self.cost = step
-            for tid in outbox.pop(step, ()):
+            for tid in fresh(outbox.pop(step, [])):
                 yield tid, step
             tasks = sorted(
-                (step - off, groups[gid].lifted is not None, gid)
-                for off, low, gid, leaf in live
+                (step - off, not_lambda, lifted, gid)
+                for off, low, not_lambda, lifted, gid, leaf in live
                 if step >= off + low and not (leaf and step > off)  # a leaf has one level: 0
             )
-            for inner, _, gid in tasks:
+            for inner, _, _, gid in tasks:
                 g = groups[gid]
                 price = at_start.get(gid) if g.kind == self.start else None
                 total = None if price is None else inner + price
                 key = (gid, inner)
                 yielded = 0
+                self._rival = (
+                    None if isinstance(g.kind[0], TFun) else self._rival_for(g.kind, gid, inner)
+                )
                 while True:
                     try:
                         if g.lifted is not None:
@@ -518,15 +561,17 @@ class BottomUp:
                         # at once; a dearer one waits for its step
                         if total == step:
                             partial = self._resume[key]
-                            for tid in partial[yielded:]:
+                            for tid in fresh(partial[yielded:]):
                                 yield tid, step
                             yielded = len(partial)
                         continue
                     break
                 if new:
                     self.group_bank[gid][inner] = new
+                    for tid in new:
+                        made[tid] = (gid, inner)
                     if total == step:
-                        for tid in new[yielded:]:
+                        for tid in fresh(new[yielded:]):
                             yield tid, step
                     elif total is not None:
                         outbox.setdefault(total, []).extend(new)
@@ -545,13 +590,57 @@ class BottomUp:
         seen = self.seen[g.kind]
         project = g.project
         new = []
+        rival = self._rival
         for c in closed:
             lifted = project(store.vec[c])
-            if lifted not in seen:
+            if lifted not in seen or (rival is not None and rival(lifted)):
                 seen[lifted] = tid = store.add(g.lift_rid, (c,), lifted)
                 new.append(tid)
         self.kept += len(new)
         return new
+
+    def _rival_for(self, kind: Kind, gid: int, inner: int) -> Callable[[Any], bool]:
+        """For programs of group ``gid`` and ``inner`` cost: whether one whose values a
+        kept program of ``kind`` has is kept too, because it is cheaper than each such
+        program in some hole (observational equivalence with per-context costs: the first
+        program built with some values need not be the cheapest in every hole)."""
+        seen = self.seen[kind]
+        variants = self._variants.setdefault(kind, {})
+        made = self._made
+        margin = self._margin
+
+        def rival(vec: Any) -> bool:
+            kept = variants.get(vec)
+            if kept is None:
+                # the one kept program; not yet recorded means made by this very level
+                first = made.get(seen[vec], (gid, inner))
+                if first[0] == gid or first[1] - inner <= margin(gid, first[0]):
+                    return False
+                variants[vec] = [first, (gid, inner)]
+                return True
+            for g2, i2 in kept:
+                if g2 == gid or i2 - inner <= margin(gid, g2):
+                    return False
+            kept.append((gid, inner))
+            return True
+
+        return rival
+
+    def _margin(self, gid: int, other: int) -> float:
+        """How much cheaper group ``gid``'s root is than ``other``'s in every hole that
+        takes ``gid`` and that a start program can reach (``-inf`` if ``other`` is not
+        taken in one of them): a program of ``gid`` with inner cost ``i`` is no cheaper
+        than one of ``other`` with inner cost ``j`` anywhere if ``j - i <= margin``."""
+        key = (gid, other)
+        got = self._margins.get(key)
+        if got is None:
+            mine, theirs = self._price_of[gid], self._price_of[other]
+            got = min(
+                (price - theirs.get(node, math.inf) for node, price in mine.items()),
+                default=math.inf,
+            )
+            self._margins[key] = got
+        return got
 
     def _lift(self, t: Type, terms: list[int], cost: int) -> None:
         """Make new closed programs of type ``t`` available inside lambda bodies.
@@ -640,6 +729,8 @@ class BottomUp:
         # under a lambda, only programs that use a bound variable are built here; closed
         # ones arrive by lifting
         need_var = n_env > 0
+        # per-context costs: whether a program with a kept program's values is kept too
+        rival = self._rival
         target = self.target
         # the grammar's depth bound: a lambda and its parent sit above a lambda's body
         max_kid_depth = self.max_depth - 1 - (2 if n_env else 0)
@@ -682,7 +773,7 @@ class BottomUp:
                         for a in part:
                             kids = (a,)
                             vec = apply(kids)
-                            if vec not in seen:
+                            if vec not in seen or (rival is not None and rival(vec)):
                                 seen[vec] = tid = add(rid, kids, vec)
                                 new.append(tid)
                                 if watch and vec == target:
@@ -709,7 +800,7 @@ class BottomUp:
                                 for b in part:
                                     kids = (a, b)
                                     vec = apply(kids)
-                                    if vec not in seen:
+                                    if vec not in seen or (rival is not None and rival(vec)):
                                         seen[vec] = tid = add(rid, kids, vec)
                                         new.append(tid)
                                         if watch and vec == target:
@@ -729,7 +820,7 @@ class BottomUp:
                                 for c in part:
                                     kids = (*prefix, c)
                                     vec = apply_row(kids)
-                                    if vec not in seen:
+                                    if vec not in seen or (rival is not None and rival(vec)):
                                         seen[vec] = tid = add(rid, kids, vec)
                                         new.append(tid)
                                         if watch and vec == target:
@@ -807,7 +898,7 @@ class BottomUp:
     ) -> None:
         self._tick(1)
         vec = self.store.applier(rid)(kids)
-        if vec in seen:
+        if vec in seen and (self._rival is None or not self._rival(vec)):
             return
         tid = self.store.add(rid, kids, vec)
         seen[vec] = tid

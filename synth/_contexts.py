@@ -8,7 +8,8 @@ root's cost there) and an *inner* cost that does not. Bottom-up search with per-
 costs keeps, per kind of hole (a type and the variables in scope), one bank per *group* of
 programs with the same root rule, by inner cost; a hole in context ``c`` takes, at cost
 ``k``, each group's programs of inner cost ``k - cost(root | c)``. Programs are built once,
-observational equivalence stays per kind, and every hole sees the guide's costs for its own
+observational equivalence stays per kind (a program with a kept program's values is kept
+only where it is cheaper in some hole), and every hole sees the guide's costs for its own
 context.
 
 This module computes what that search needs before it starts: the groups, each hole's price

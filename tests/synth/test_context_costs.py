@@ -196,6 +196,137 @@ def test_a_guide_that_says_where_a_constant_goes_is_heard() -> None:
     assert explored[1] < explored[0]
 
 
+AP3 = dsl.Primitive("ap3", dsl.parse_type("((int) -> int) -> int"), lambda f: f(3))
+"""A primitive whose one argument is a function: its lambda costs nothing in its hole, so
+the lambda's level must be built before the parent's of the same inner cost."""
+
+
+def test_a_primitive_whose_only_argument_is_a_function_is_built() -> None:
+    library = dsl.Library("ap", (dsl.CORE["add"], dsl.CORE["mul"], AP3))
+    pcfg = Grammar.from_library(library, "(int) -> int", max_depth=4).uniform()
+    spec = Spec(pcfg.grammar.signature, [((1,), 10), ((2,), 20), ((5,), 7)])
+    found = {}
+    for costs in ("mean", "context"):
+        programs = itertools.islice(
+            synth.enumerate(pcfg, spec=spec, enumerator=synth.bottom_up(costs=costs)), 400
+        )
+        found[costs] = {dsl.pretty(e.program.body) for e in programs}
+    assert "ap3(fn x => x)" in found["context"]
+    assert sum("ap3" in p for p in found["context"]) >= sum("ap3" in p for p in found["mean"])
+
+
+@pytest.mark.parametrize("at_start", [0.05, 0.0])
+def test_a_program_cheaper_in_some_hole_than_one_with_its_values_is_kept(at_start: float) -> None:
+    """``1`` is cheap inside ``+`` and dear (or impossible) at the root, so it is built
+    first; ``length(xs)`` has its values on these examples and is cheaper at the root. It
+    must be kept beside ``1``, not dropped as a duplicate."""
+    weights = {
+        (("add", 0), "1"): 20.0,
+        (("add", 1), "1"): 20.0,
+        (("start", 0), "1"): at_start,
+        (("start", 0), "add"): 20.0,
+    }
+    spec = Spec("(list[int]) -> int", [(([7],), 1), (([3],), 1)])
+    guide = _Fixed(weights)
+    result = synth.synthesize(
+        spec,
+        library=SMALL,
+        guide=guide,
+        enumerator=synth.bottom_up(costs="context", prune=False),
+        budget=Budget(seconds=20),
+        space=synth.SearchSpace(max_depth=3),
+    )
+    assert result.program is not None
+    assert dsl.pretty(result.program.body) == "length(xs)"
+    grammar = synth.SearchSpace(max_depth=3).grammar(SMALL, spec)
+    assert result.cost == _cost(guide.weights(spec, grammar), result.program)
+
+
+LAMBDA_NAMES = ["map", "filter", "fold", "add", "gt", "param0", "var0", "var1", "0", "1", "2"]
+LAMBDA_CONTEXTS = [("start", 0), ("map", 1), ("filter", 1), ("fold", 2), ("add", 1), ("gt", 1)]
+
+
+@given(
+    signature=st.sampled_from(["(list[int]) -> list[int]", "(list[int]) -> int"]),
+    weights=st.dictionaries(
+        st.tuples(st.sampled_from(LAMBDA_CONTEXTS), st.sampled_from(LAMBDA_NAMES)),
+        st.sampled_from([0.0, 0.05, 1.0, 20.0]),
+        max_size=10,
+    ),
+    k=st.integers(0, 120),
+    data=st.data(),
+)
+def test_search_with_lambdas_is_complete_under_any_weights(
+    signature: str, weights: dict[Any, float], k: int, data: st.DataObject
+) -> None:
+    """Whatever a guide says in each context (zero weights included), bottom-up search
+    with per-context costs finds a program for every spec that heap search's k-th
+    program of the same PCFG meets, lambdas and closed programs in them included."""
+    grammar = Grammar.from_library(dsl.CORE, signature, max_depth=3)
+    guide = _Fixed(weights)
+    pcfg = guide.weights(Spec(grammar.signature), grammar)
+    target = list(itertools.islice(synth.enumerate(pcfg), k + 1))[-1].program
+    inputs = data.draw(
+        st.lists(
+            synth.strategies.for_signature(grammar.signature, max_len=4, min_value=-5, max_value=5),
+            min_size=2,
+            max_size=4,
+        )
+    )
+    examples = [(a, out) for a in inputs if (out := _run(target, a, dsl.CORE)) != "error"]
+    assume(examples)
+    result = synth.synthesize(
+        Spec(grammar.signature, examples),
+        guide=guide,
+        enumerator=synth.bottom_up(costs="context", prune=False),
+        budget=Budget(seconds=20),
+        space=synth.SearchSpace(max_depth=3),
+    )
+    assert result.program is not None, (dsl.pretty(target), examples)
+    assert all(_run(result.program, a, dsl.CORE) == dsl.to_internal(out) for a, out in examples)
+
+
+@given(
+    signature=st.sampled_from(["(list[int]) -> list[int]", "(list[int]) -> int"]),
+    weights=st.dictionaries(
+        st.tuples(st.sampled_from(LAMBDA_CONTEXTS), st.sampled_from(LAMBDA_NAMES)),
+        st.sampled_from([0.0, 0.05, 1.0, 20.0]),
+        max_size=10,
+    ),
+    data=st.data(),
+)
+def test_a_hole_keeps_only_complete_levels(
+    signature: str, weights: dict[Any, float], data: st.DataObject
+) -> None:
+    """The schedule's promise: a hole's programs of a cost, once kept, are all there will
+    ever be (each equals the same level assembled again from the groups at the end), and
+    every group is built no later than its cheapest hole needs it."""
+    grammar = Grammar.from_library(dsl.CORE, signature, max_depth=3)
+    spec = Spec(grammar.signature, data.draw(_examples(grammar.signature)))
+    pcfg = _Fixed(weights).weights(spec, grammar)
+    store = synth.TermStore([e.args for e in spec.examples], [e.output for e in spec.examples])
+    search = synth.BottomUp(pcfg, store, costs="context", max_candidates=5_000)
+    for _ in search:
+        pass
+    plan = search.schedule
+    assert plan is not None
+    for (node, cost), kept in search._levels.items():
+        again = [
+            t
+            for gid, price in plan.prices[node]
+            if price <= cost
+            for t in search.group_bank[gid].get(cost - price, ())
+        ]
+        assert kept == again, (node, cost)
+    for node, row in plan.prices.items():
+        over = plan.overheads.get(node)
+        if over is not None:
+            assert all(plan.offsets[gid] <= price + over for gid, price in row)
+    for gid, g in enumerate(plan.groups):
+        if g.lifted is not None and plan.offsets[gid] < float("inf"):
+            assert plan.offsets[g.lifted] <= plan.offsets[gid] + g.penalty
+
+
 def test_bad_costs_are_refused() -> None:
     with pytest.raises(synth.ConfigError, match="'context'"):
         synth.bottom_up(costs="contexts")  # type: ignore[arg-type]
