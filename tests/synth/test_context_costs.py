@@ -64,6 +64,23 @@ def _run(program: dsl.Definition, args: tuple[Any, ...], library: dsl.Library) -
         return "error"
 
 
+def _examples_of(
+    target: dsl.Definition, library: dsl.Library, data: st.DataObject
+) -> list[tuple[Any, Any]]:
+    """Examples of ``target`` on a few drawn inputs (those it fails on left out)."""
+    sig = dsl.typecheck(target, library=library)
+    inputs = data.draw(
+        st.lists(
+            synth.strategies.for_signature(sig, max_len=4, min_value=-5, max_value=5),
+            min_size=2,
+            max_size=4,
+        )
+    )
+    examples = [(a, out) for a in inputs if (out := _run(target, a, library)) != "error"]
+    assume(examples)
+    return examples
+
+
 @given(
     signature=st.sampled_from(SIGNATURES),
     depth=st.integers(1, 3),
@@ -106,15 +123,7 @@ def test_the_cheapest_program_that_fits_is_found(
     pcfg = _pcfg(SMALL, signature, weights, 3)
     sig = pcfg.grammar.signature
     target = list(itertools.islice(synth.enumerate(pcfg), k + 1))[-1].program
-    inputs = data.draw(
-        st.lists(
-            synth.strategies.for_signature(sig, max_len=4, min_value=-5, max_value=5),
-            min_size=2,
-            max_size=4,
-        )
-    )
-    examples = [(a, out) for a in inputs if (out := _run(target, a, SMALL)) != "error"]
-    assume(examples)
+    examples = _examples_of(target, SMALL, data)
     result = synth.synthesize(
         Spec(sig, examples),
         library=SMALL,
@@ -244,15 +253,19 @@ def test_a_program_cheaper_in_some_hole_than_one_with_its_values_is_kept(at_star
 
 LAMBDA_NAMES = ["map", "filter", "fold", "add", "gt", "param0", "var0", "var1", "0", "1", "2"]
 LAMBDA_CONTEXTS = [("start", 0), ("map", 1), ("filter", 1), ("fold", 2), ("add", 1), ("gt", 1)]
+LAMBDA_SIGNATURES = ["(list[int]) -> list[int]", "(list[int]) -> int"]
+
+lambda_weightings = st.dictionaries(
+    st.tuples(st.sampled_from(LAMBDA_CONTEXTS), st.sampled_from(LAMBDA_NAMES)),
+    st.sampled_from([0.0, 0.05, 1.0, 20.0]),
+    max_size=10,
+)
+"""Per-context weights over CORE's loops, zero weights included."""
 
 
 @given(
-    signature=st.sampled_from(["(list[int]) -> list[int]", "(list[int]) -> int"]),
-    weights=st.dictionaries(
-        st.tuples(st.sampled_from(LAMBDA_CONTEXTS), st.sampled_from(LAMBDA_NAMES)),
-        st.sampled_from([0.0, 0.05, 1.0, 20.0]),
-        max_size=10,
-    ),
+    signature=st.sampled_from(LAMBDA_SIGNATURES),
+    weights=lambda_weightings,
     k=st.integers(0, 120),
     data=st.data(),
 )
@@ -266,15 +279,7 @@ def test_search_with_lambdas_is_complete_under_any_weights(
     guide = _Fixed(weights)
     pcfg = guide.weights(Spec(grammar.signature), grammar)
     target = list(itertools.islice(synth.enumerate(pcfg), k + 1))[-1].program
-    inputs = data.draw(
-        st.lists(
-            synth.strategies.for_signature(grammar.signature, max_len=4, min_value=-5, max_value=5),
-            min_size=2,
-            max_size=4,
-        )
-    )
-    examples = [(a, out) for a in inputs if (out := _run(target, a, dsl.CORE)) != "error"]
-    assume(examples)
+    examples = _examples_of(target, dsl.CORE, data)
     result = synth.synthesize(
         Spec(grammar.signature, examples),
         guide=guide,
@@ -287,12 +292,8 @@ def test_search_with_lambdas_is_complete_under_any_weights(
 
 
 @given(
-    signature=st.sampled_from(["(list[int]) -> list[int]", "(list[int]) -> int"]),
-    weights=st.dictionaries(
-        st.tuples(st.sampled_from(LAMBDA_CONTEXTS), st.sampled_from(LAMBDA_NAMES)),
-        st.sampled_from([0.0, 0.05, 1.0, 20.0]),
-        max_size=10,
-    ),
+    signature=st.sampled_from(LAMBDA_SIGNATURES),
+    weights=lambda_weightings,
     data=st.data(),
 )
 def test_a_hole_keeps_only_complete_levels(
