@@ -9,7 +9,7 @@ Example:
 """
 
 from synth import strategies, testing
-from synth._bottom_up import BottomUp, costs_from_pcfg
+from synth._bottom_up import BottomUp
 from synth._config import (
     BottomUpEnumerator,
     ConfigError,
@@ -21,7 +21,7 @@ from synth._config import (
     bottom_up,
     heap,
 )
-from synth._contexts import context_costs_from_pcfg
+from synth._costs import context_costs_from_pcfg, costs_from_pcfg
 from synth._derivation import Derivation, DerivationError, Step, StepView
 from synth._express import to_expr
 from synth._grammar import (

@@ -26,18 +26,16 @@ import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import dsl
 from dsl import TFun, Type
-from synth._contexts import Group, Node, Schedule, context_costs_from_pcfg, schedule
-from synth._grammar import PCFG, Context, NonTerminal, Production
+from synth._contexts import Group, Schedule, schedule
+from synth._costs import Kind, Node, context_costs_from_pcfg, costs_from_pcfg
+from synth._grammar import PCFG, Context, Production
 from synth._terms import BudgetExhausted, TermStore, built_in
-
-Kind = tuple[Type, tuple[Type, ...]]
-"""(type, bound-variable types): the unit of observational equivalence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,82 +61,6 @@ def _is_symmetric(prod: Production) -> bool:
         return False
     core = dsl.CORE.get(prod.name)
     return isinstance(core, dsl.Primitive) and core.impl is prod.payload.impl
-
-
-def costs_from_pcfg(
-    pcfg: PCFG, *, unit: float = 1.0, weighting: str = "mean"
-) -> dict[Kind, dict[Production, int]]:
-    """Integer costs per kind and production from a PCFG's marginal probabilities.
-
-    Bottom-up search keeps one bank of programs per *kind* of hole (a type and the
-    variables in scope), shared by every context where such a hole occurs, so a
-    production's probability is marginalised over the kind's nonterminals: with
-    ``weighting="mean"`` their plain mean; with ``"usage"``, weighted by each
-    nonterminal's expected number of uses in a program drawn from the PCFG (1 for the
-    start, then each parent's uses times the probability of its rules). Usage weighting
-    keeps what a guide says about the contexts a program is likely to reach (the root
-    above all) instead of diluting it among the many deep contexts that rarely occur.
-    A kind that the PCFG never reaches falls back to the mean.
-    """
-    return _marginal_costs(pcfg, lambda nt: (nt.type, nt.env), unit, weighting)
-
-
-_K = TypeVar("_K", bound=Hashable)
-
-
-def _marginal_costs(
-    pcfg: PCFG, key: Callable[[NonTerminal], _K], unit: float, weighting: str
-) -> dict[_K, dict[Production, int]]:
-    """Integer costs per production over the nonterminals that ``key`` puts together,
-    marginalised as :func:`costs_from_pcfg` says."""
-    if weighting not in ("mean", "usage"):
-        raise ValueError(f"weighting must be 'mean' or 'usage', got {weighting!r}")
-    usage = _usage(pcfg) if weighting == "usage" else None
-    # Per group, two weighted sums of each production's probability: weight 1 per
-    # nonterminal (the plain mean) and its usage; and the sums of the weights.
-    sums: dict[_K, dict[Production, list[float]]] = {}
-    weights: dict[_K, list[float]] = {}
-    for nt, rules in pcfg.grammar.rules.items():
-        kind = key(nt)
-        w = usage[nt] if usage is not None else 0.0
-        total = weights.setdefault(kind, [0.0, 0.0])
-        total[0] += 1.0
-        total[1] += w
-        table = sums.setdefault(kind, {})
-        for rule, lp in zip(rules, pcfg.logprobs[nt], strict=True):
-            p = math.exp(lp)
-            acc = table.setdefault(rule.production, [0.0, 0.0])
-            acc[0] += p
-            acc[1] += w * p
-    out: dict[_K, dict[Production, int]] = {}
-    for kind, table in sums.items():
-        # usage weights where the PCFG reaches the kind; else (or unguided) the mean
-        i = 1 if weights[kind][1] > 0 else 0
-        out[kind] = {}
-        for prod, acc in table.items():
-            mean = acc[i] / weights[kind][i]
-            if mean <= 0:
-                continue
-            out[kind][prod] = 0 if prod.kind == "lambda" else max(1, round(-math.log(mean) / unit))
-    return out
-
-
-def _usage(pcfg: PCFG) -> dict[NonTerminal, float]:
-    """Each nonterminal's expected number of uses in a program drawn from ``pcfg``
-    (children are one level deeper than their parent, so one pass by depth is exact)."""
-    grammar = pcfg.grammar
-    usage = dict.fromkeys(grammar.rules, 0.0)
-    usage[grammar.start] = 1.0
-    for nt in sorted(grammar.rules, key=lambda n: n.depth):
-        u = usage[nt]
-        if u == 0.0:
-            continue
-        for rule, lp in zip(grammar.rules[nt], pcfg.logprobs[nt], strict=True):
-            if rule.children:
-                share = u * math.exp(lp)
-                for child in rule.children:
-                    usage[child] += share
-    return usage
 
 
 def _body_needs(prod: Production, n_env: int) -> tuple[int, ...]:
@@ -253,8 +175,8 @@ class BottomUp:
         self.start: Kind = (grammar.start.type, grammar.start.env)
         if costs not in ("mean", "usage", "context"):
             raise ValueError(f"costs must be 'mean', 'usage' or 'context', got {costs!r}")
-        self.by_context = costs == "context"
-        if self.by_context:
+        by_context = costs == "context"
+        if by_context:
             # the holes' own costs; per kind, the cheapest (only the rules matter here)
             by_hole = context_costs_from_pcfg(pcfg)
             table: dict[Kind, dict[Production, int]] = {}
@@ -312,10 +234,10 @@ class BottomUp:
         self.pending: dict[tuple[Kind, int], list[_LiftBatch]] = {}
         self.lift_penalty = lift_penalty
         self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
-        self.overhead = {} if self.by_context else self._overheads()
+        self.overhead = {} if by_context else self._overheads()
         # with per-context costs: the groups' schedule, their banks (by inner cost), and
         # each hole's programs by cost, assembled from them when first asked for
-        self.schedule = self._schedule(by_hole) if self.by_context else None
+        self.schedule = self._schedule(by_hole) if by_context else None
         self.group_bank: list[dict[int, list[int]]] = [
             {} for _ in (self.schedule.groups if self.schedule else ())
         ]

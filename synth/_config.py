@@ -133,7 +133,7 @@ class BottomUpEnumerator:
             (:func:`synth.context_costs_from_pcfg`). None: ``"context"`` when a guide
             gives the weights, ``"mean"`` when not. On DreamCoder's list tasks (10 s, 10
             examples given), guided search with per-context costs generalised 191 of 217
-            and needed 34.5 programs at the median, against 186 and 40 with usage
+            and needed 33 programs at the median, against 186 and 40 with usage
             weighting (which itself halved the programs of the mean); unguided, per-context
             costs doubled the programs explored (457.5 against 231.5).
     """

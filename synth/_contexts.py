@@ -29,27 +29,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dsl import TFun
-from synth._grammar import PCFG, START, Context, Production
+from synth._costs import Kind, Node
+from synth._grammar import START, Production
 
 if TYPE_CHECKING:
-    from synth._bottom_up import Kind, _KindRule
-
-Node = tuple["Kind", Context]
-"""A hole as bottom-up search with per-context costs sees it: its kind and its context."""
-
-
-def context_costs_from_pcfg(
-    pcfg: PCFG, *, unit: float = 1.0, weighting: str = "usage"
-) -> dict[Node, dict[Production, int]]:
-    """Integer costs per hole (kind and context) and production, from a PCFG.
-
-    The grammar's nonterminals differ from a hole only by their depth (which bounds the
-    rules they have); a production's probability in a hole is the mean over its depths,
-    weighted by usage or plain as in :func:`synth.costs_from_pcfg`.
-    """
-    from synth._bottom_up import _marginal_costs
-
-    return _marginal_costs(pcfg, lambda nt: ((nt.type, nt.env), nt.context), unit, weighting)
+    from synth._bottom_up import _KindRule
 
 
 @dataclass(frozen=True, slots=True)
