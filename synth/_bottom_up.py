@@ -145,6 +145,10 @@ class BottomUp:
     behaviour. Symmetric primitives are built both ways round (their arguments' contexts
     differ), and a closed program in a lambda's body is priced by its root's cost in the
     body's context plus its closed inner cost (and the lift penalty, beyond a leaf).
+
+    Costs are counted in steps of ``unit`` nats: a production's cost is its ``-log p``
+    rounded to a multiple of ``unit`` (at least one step); ``max_cost`` and
+    ``lift_penalty`` are in nats.
     """
 
     def __init__(
@@ -159,6 +163,7 @@ class BottomUp:
         target: tuple[Any, ...] | None = None,
         prune: bool = True,
         costs: str = "mean",
+        unit: float = 1.0,
     ) -> None:
         grammar = pcfg.grammar
         if grammar.allow_recursion:
@@ -167,7 +172,9 @@ class BottomUp:
             raise ValueError("bottom-up search needs examples: it compares programs by values")
         self.store = store
         self.prune = prune
-        self.max_cost = max_cost
+        if not (math.isfinite(unit) and unit > 0):
+            raise ValueError(f"unit must be a finite number of nats > 0, got {unit!r}")
+        self.max_cost = round(max_cost / unit)
         self.max_depth = grammar.max_depth
         self.deadline = deadline
         self.max_candidates = max_candidates if max_candidates is not None else math.inf
@@ -178,14 +185,14 @@ class BottomUp:
         by_context = costs == "context"
         if by_context:
             # the holes' own costs; per kind, the cheapest (only the rules matter here)
-            by_hole = context_costs_from_pcfg(pcfg)
+            by_hole = context_costs_from_pcfg(pcfg, unit=unit)
             table: dict[Kind, dict[Production, int]] = {}
             for (kind, _), hole_costs in by_hole.items():
                 row = table.setdefault(kind, {})
                 for prod, cost in hole_costs.items():
                     row[prod] = min(cost, row.get(prod, cost))
         else:
-            table = costs_from_pcfg(pcfg, weighting=costs)
+            table = costs_from_pcfg(pcfg, weighting=costs, unit=unit)
         self.rules: dict[Kind, list[_KindRule]] = {}
         for kind, kind_costs in table.items():
             kind_rules = []
@@ -232,7 +239,7 @@ class BottomUp:
         # closed programs waiting to be lifted, in batches: (kind, cost) -> [(lift rule,
         # projection, closed programs, whether the leaves or the others of them)]
         self.pending: dict[tuple[Kind, int], list[_LiftBatch]] = {}
-        self.lift_penalty = lift_penalty
+        self.lift_penalty = round(lift_penalty / unit)
         self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
         self.overhead = {} if by_context else self._overheads()
         # with per-context costs: the groups' schedule, their banks (by inner cost), and

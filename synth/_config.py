@@ -25,6 +25,11 @@ from synth._heap import HeapSearch
 from synth._spec import SpecError
 from synth._terms import SearchLimits
 
+#: Nats per step of cost of bottom-up search with per-context costs (guided search's),
+#: unless set: finer than the 1 nat of costs per kind, so that the search follows a
+#: guide's weights more closely (:class:`BottomUpEnumerator`, ``unit``).
+CONTEXT_UNIT = 0.5
+
 if TYPE_CHECKING:
     from synth._grammar import PCFG, Grammar
     from synth._spec import Spec
@@ -132,10 +137,19 @@ class BottomUpEnumerator:
             or ``"context"``, each hole priced in its own context
             (:func:`synth.context_costs_from_pcfg`). None: ``"context"`` when a guide
             gives the weights, ``"mean"`` when not. On DreamCoder's list tasks (10 s, 10
-            examples given), guided search with per-context costs generalised 191 of 217
+            examples given; the DREAMCODER policy before its constant head, costs in
+            whole nats), guided search with per-context costs generalised 191 of 217
             and needed 33 programs at the median, against 186 and 40 with usage
             weighting (which itself halved the programs of the mean); unguided, per-context
             costs doubled the programs explored (457.5 against 231.5).
+        unit: the nats of one step of cost: a production's ``-log p`` is rounded to a
+            multiple of it, so it is how finely the search follows the weights
+            (``max_cost`` and ``lift_penalty`` are in nats). None: 0.5 with
+            ``"context"`` costs, 1 otherwise. Guided, on DreamCoder's list tasks, half a
+            nat took the shipped policy from 33 programs at the median to 27.5 and from
+            191 tasks generalising to 190, and the policy with the constant head from 20
+            to 17 and from 188 to 190; unguided (costs ``"mean"``), it took 434 programs
+            against 233 at 1 nat.
     """
 
     name: ClassVar[Literal["bottom_up"]] = "bottom_up"
@@ -143,6 +157,7 @@ class BottomUpEnumerator:
     lift_penalty: int = 3
     max_cost: int = 60
     costs: Literal["mean", "usage", "context"] | None = None
+    unit: float | None = None
 
     def start(
         self,
@@ -164,6 +179,7 @@ class BottomUpEnumerator:
             target=target,
             prune=self.prune,
             costs=self.costs or "mean",
+            unit=self.unit or (CONTEXT_UNIT if self.costs == "context" else 1.0),
         )
 
 
@@ -198,6 +214,7 @@ def bottom_up(
     lift_penalty: int = 3,
     max_cost: int = 60,
     costs: Literal["mean", "usage", "context"] | None = None,
+    unit: float | None = None,
 ) -> Enumerator:
     """Bottom-up search by increasing cost, one program per behaviour on the examples.
 
@@ -207,6 +224,7 @@ def bottom_up(
         max_cost: the most expensive program considered.
         costs: ``"mean"``, ``"usage"``, ``"context"`` or None (see
             :class:`BottomUpEnumerator`).
+        unit: nats per step of cost, or None (see :class:`BottomUpEnumerator`).
 
     References:
         Udupa et al., "TRANSIT", PLDI 2013; Barke, Peleg, Polikarpova, "Probe", OOPSLA 2020;
@@ -223,8 +241,16 @@ def bottom_up(
         raise ConfigError(f"bottom_up: prune must be true or false, got {prune!r}")
     if costs not in (None, "mean", "usage", "context"):
         raise ConfigError(f"bottom_up: costs must be 'mean', 'usage' or 'context', got {costs!r}")
+    if unit is not None and (
+        not isinstance(unit, int | float) or isinstance(unit, bool) or not 0 < unit < math.inf
+    ):
+        raise ConfigError(f"bottom_up: unit must be a number of nats > 0, got {unit!r}")
     return BottomUpEnumerator(
-        prune=prune, lift_penalty=lift_penalty, max_cost=max_cost, costs=costs
+        prune=prune,
+        lift_penalty=lift_penalty,
+        max_cost=max_cost,
+        costs=costs,
+        unit=None if unit is None else float(unit),
     )
 
 

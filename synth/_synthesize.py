@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import dsl
 from synth._config import (
+    CONTEXT_UNIT,
     BottomUpEnumerator,
     ConfigError,
     Enumerator,
@@ -241,6 +242,11 @@ def synthesize(
         # a guide's per-context weights are heard best by per-context costs; the uniform
         # grammar's by the plain mean (both measured on DreamCoder's list tasks)
         enumerator = replace(enumerator, costs="context" if guide is not None else "mean")
+    if isinstance(enumerator, BottomUpEnumerator) and enumerator.unit is None:
+        # half a nat follows a guide's per-context weights more closely; the uniform
+        # grammar's costs per kind explore fewer programs at one (both measured there too)
+        unit = CONTEXT_UNIT if enumerator.costs == "context" else 1.0
+        enumerator = replace(enumerator, unit=unit)
     if space.allow_recursion and enumerator.name == "bottom_up":
         raise ConfigError(
             "bottom-up search cannot evaluate recursive calls: use enumerator=synth.heap() "

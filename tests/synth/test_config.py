@@ -387,7 +387,7 @@ def test_synthesize_records_the_resolved_config() -> None:
         larger, library=dsl.DREAMCODER, budget=budget, space=SearchSpace(max_depth=3), seed=4
     )
     assert plain.solved
-    assert plain.config.enumerator == synth.bottom_up(costs="mean")  # none given, unguided
+    assert plain.config.enumerator == synth.bottom_up(costs="mean", unit=1)  # none given, unguided
     assert plain.config.space.constants == dsl.DREAMCODER.constants  # the library's
     assert plain.config.space.max_depth == 3
     assert plain.config.verify is None
@@ -410,7 +410,7 @@ def test_synthesize_records_the_resolved_config() -> None:
         enumerator=synth.bottom_up(prune=False),
         space=SearchSpace(max_depth=3, constants=(5, [])),
     )
-    assert given_.config.enumerator == synth.bottom_up(prune=False, costs="mean")
+    assert given_.config.enumerator == synth.bottom_up(prune=False, costs="mean", unit=1)
     assert given_.config.space.constants == (5, ())
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import dsl
 import synth
 from synth import PCFG, Budget, Grammar, Spec
+from synth._config import CONTEXT_UNIT
 
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
 
@@ -48,9 +49,10 @@ def _examples(sig: dsl.TFun) -> st.SearchStrategy[list[tuple[Any, Any]]]:
     )
 
 
-def _cost(pcfg: PCFG, program: dsl.Definition) -> int:
-    """The sum of the program's choices' costs in their contexts."""
-    table = synth.context_costs_from_pcfg(pcfg)
+def _cost(pcfg: PCFG, program: dsl.Definition, unit: float = CONTEXT_UNIT) -> int:
+    """The sum of the program's choices' costs in their contexts, in steps of ``unit``
+    nats (per-context search's own unless given)."""
+    table = synth.context_costs_from_pcfg(pcfg, unit=unit)
     return sum(
         table[((s.nonterminal.type, s.nonterminal.env), s.nonterminal.context)][s.production]
         for s in pcfg.grammar.derive(program)
@@ -85,18 +87,20 @@ def _examples_of(
     signature=st.sampled_from(SIGNATURES),
     depth=st.integers(1, 3),
     weights=weightings,
+    unit=st.sampled_from([None, 0.25, 1.0]),
     data=st.data(),
 )
 def test_costs_are_exact_ordered_and_one_per_behaviour(
-    signature: str, depth: int, weights: dict[Any, float], data: st.DataObject
+    signature: str,
+    depth: int,
+    weights: dict[Any, float],
+    unit: float | None,
+    data: st.DataObject,
 ) -> None:
     pcfg = _pcfg(SMALL, signature, weights, depth)
     spec = Spec(pcfg.grammar.signature, data.draw(_examples(pcfg.grammar.signature)))
-    programs = list(
-        itertools.islice(
-            synth.enumerate(pcfg, spec=spec, enumerator=synth.bottom_up(costs="context")), 200
-        )
-    )
+    search = synth.bottom_up(costs="context", unit=unit)
+    programs = list(itertools.islice(synth.enumerate(pcfg, spec=spec, enumerator=search), 200))
     assert programs
     costs = [e.cost for e in programs]
     assert costs == sorted(costs)
@@ -105,7 +109,7 @@ def test_costs_are_exact_ordered_and_one_per_behaviour(
         text = dsl.pretty(e.program.body)
         assert dsl.typecheck(e.program, library=SMALL) == pcfg.grammar.signature, text
         assert dsl.depth(e.program.body) <= depth, text
-        assert e.cost == _cost(pcfg, e.program), text
+        assert e.cost == _cost(pcfg, e.program, unit or CONTEXT_UNIT), text
         outs = tuple(_run(e.program, ex.args, SMALL) for ex in spec.examples)
         assert outs not in seen, f"{text} behaves like {seen.get(outs)}"
         seen[outs] = text
@@ -331,3 +335,6 @@ def test_a_hole_keeps_only_complete_levels(
 def test_bad_costs_are_refused() -> None:
     with pytest.raises(synth.ConfigError, match="'context'"):
         synth.bottom_up(costs="contexts")  # type: ignore[arg-type]
+    for unit in (0, -0.5, float("inf"), float("nan"), True, "1"):
+        with pytest.raises(synth.ConfigError, match="unit must be a number of nats > 0"):
+            synth.bottom_up(unit=unit)  # type: ignore[arg-type]

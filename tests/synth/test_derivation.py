@@ -255,9 +255,10 @@ def test_synthesize_prices_bottom_up_holes_by_context_when_guided() -> None:
     chosen = synth.synthesize(
         spec, guide=_PreferReverse(), enumerator=synth.bottom_up(costs="mean")
     )
-    assert plain.config.enumerator == synth.bottom_up(costs="mean")
-    assert guided.config.enumerator == synth.bottom_up(costs="context")
-    assert chosen.config.enumerator == synth.bottom_up(costs="mean")
+    assert plain.config.enumerator == synth.bottom_up(costs="mean", unit=1)
+    # per-context costs, in half nats: finer, to follow the guide's weights closely
+    assert guided.config.enumerator == synth.bottom_up(costs="context", unit=0.5)
+    assert chosen.config.enumerator == synth.bottom_up(costs="mean", unit=1)
     assert plain.solved and guided.solved and chosen.solved
     with pytest.raises(synth.ConfigError, match="costs"):
         synth.bottom_up(costs="median")  # type: ignore[arg-type]

@@ -480,7 +480,7 @@ def test_program_budget_law(programs: int, enumerator: synth.Enumerator) -> None
 REVERSE = Spec.from_examples([(([1, 2, 3],), [3, 2, 1]), (([4, 5],), [5, 4]), (([],), [])])
 
 
-@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up(costs="mean")])
+@pytest.mark.parametrize("enumerator", [synth.heap(), synth.bottom_up(costs="mean", unit=1)])
 def test_synthesis_result_fields(enumerator: synth.Enumerator) -> None:
     result = synth.synthesize(
         REVERSE,
