@@ -342,9 +342,10 @@ def policy_section(*, quick: bool = False, checkpoint: str | None = None) -> dic
       the first call (compilation included) apart. The policy is ``checkpoint``, or the
       default that ships for DREAMCODER; ``quick``: a policy trained for 30 steps here, and
       20 tasks.
-    - ``training``: examples per second of the default model (``neural.PolicyConfig()``,
-      batch 64) over 200 steps on 2,000 samples (``quick``: 20 steps), compilation and
-      evaluations excluded, from the run's ``metrics.jsonl``.
+    - ``training``: examples per second of the shipped DREAMCODER policy's model
+      (``neural.TrainConfig.default().model``, batch 64) over 200 steps on 2,000
+      samples (``quick``: 20 steps), compilation and evaluations excluded, from the
+      run's ``metrics.jsonl``.
     - ``dataset``: samples per second of ``neural.sample_dataset`` in one process, default
       settings and signatures (2,000 samples; ``quick``: 100), rejected draws included.
     """
@@ -374,6 +375,7 @@ def policy_section(*, quick: bool = False, checkpoint: str | None = None) -> dic
         }
         steps = 20 if quick else 200
         config = neural.TrainConfig(
+            model=neural.TrainConfig.default().model,  # the shipped DREAMCODER policy's
             dataset_size=n,
             steps=steps,
             warmup_steps=5,

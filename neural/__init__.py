@@ -22,6 +22,7 @@ Example:
 
 from neural._checkpoint import CheckpointError, load_policy, save_policy
 from neural._config import BaselineConfig, BaselineKind, mlp_config, transformer_config
+from neural._constants import constant_columns
 from neural._data import default_signatures
 from neural._dataset import Dataset, load_dataset, sample_dataset
 from neural._encode import VALUE_LIMIT, EncodingError
@@ -46,6 +47,7 @@ __all__ = [
     "PolicyConfig",
     "Sample",
     "TrainConfig",
+    "constant_columns",
     "default_signatures",
     "encode_examples",
     "fit_baseline",

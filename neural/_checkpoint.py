@@ -26,6 +26,7 @@ from flax import nnx, serialization
 
 import dsl
 import synth
+from neural._constants import constant_columns
 from neural._guide import NeuralGuide
 from neural._policy import Policy, PolicyConfig
 
@@ -113,15 +114,17 @@ def read_policy(path: Path, vocabulary: synth.Vocabulary) -> NeuralGuide:
             f"{path}: not a readable policy (expected {POLICY_FILE} and {PARAMS_FILE} as "
             f"neural.save_policy writes them): {err}"
         ) from err
-    policy = abstract_policy(config, vocabulary.shape)
+    policy = abstract_policy(config, vocabulary)
     restore_params(policy, raw, str(path / PARAMS_FILE))
     return NeuralGuide(policy, vocabulary)
 
 
-def abstract_policy(config: PolicyConfig, shape: tuple[int, int]) -> Policy:
-    """A policy of shapes without values, to restore parameters into (building a real
-    one would compute, and on CPU compile, every initialiser: seconds)."""
-    return nnx.eval_shape(lambda: Policy(config, shape, rngs=nnx.Rngs(0)))
+def abstract_policy(config: PolicyConfig, vocabulary: synth.Vocabulary) -> Policy:
+    """A policy of ``vocabulary`` with shapes but no values, to restore parameters into
+    (building a real one would compute, and on CPU compile, every initialiser: seconds)."""
+    constants = constant_columns(vocabulary)
+    shape = vocabulary.shape
+    return nnx.eval_shape(lambda: Policy(config, shape, rngs=nnx.Rngs(0), constants=constants))
 
 
 def restore_params(policy: Policy, params: Any, where: str) -> None:
@@ -157,7 +160,7 @@ def _fresh(tree: Any) -> Any:
 
 #: Model settings added after runs were first saved, with the value every older run used:
 #: a record written before one was added reads as having had it.
-_ADDED_MODEL_SETTINGS = {"numeric": False}
+_ADDED_MODEL_SETTINGS = {"numeric": False, "constants": False}
 
 
 def _upgraded(record: Any) -> Any:
@@ -282,7 +285,7 @@ def load_policy(
             model = PolicyConfig(**meta["config"]["model"])
         except (KeyError, TypeError, synth.ConfigError) as err:
             raise CheckpointError(f"{where}: no readable model config ({err})") from err
-        policy = abstract_policy(model, vocab.shape)
+        policy = abstract_policy(model, vocab)
         target = nnx.to_pure_dict(nnx.state(policy, nnx.Param))
         restored = _restore(manager, step, where, {"model": ocp.args.StandardRestore(target)})
     restore_params(policy, restored["model"], where)

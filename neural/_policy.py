@@ -29,7 +29,10 @@ a query ``q_c = W gelu(norm(s + e_c))`` from the spec vector ``s`` and a learned
 embedding ``e_c``; the logit of production ``p`` is ``q_c . f_p / sqrt(rank) + b[c, p]``
 with learned production embeddings ``f_p`` and a learned bias table ``b`` (the spec-free
 prior). At the default size this is about 0.2 M parameters (under 1 MB of float32) for
-any of the built-in libraries.
+any of the built-in libraries. With ``PolicyConfig(constants=True)`` the constant head
+(:mod:`neural._constants`) adds to each int constant's logits, in every context, what
+relational facts between that constant and the examples say (about 0.1 M parameters
+more).
 
 References:
     Balog et al., "DeepCoder: Learning to Write Programs", ICLR 2017 (examples encoded
@@ -57,28 +60,33 @@ from flax import nnx
 
 import dsl
 import synth
+from neural._constants import ConstantHead, constant_features
+from neural._layout import (
+    _BOOL,
+    _ELEM_BOOL,
+    _ELEM_INT,
+    _INT,
+    _INT_BASE,
+    _KINDS,
+    _LENGTH_BASE,
+    _LIST_BOOL,
+    _LIST_INT,
+    _OTHER,
+    _ROLES,
+    BUCKETS,
+    CHANNELS,
+    FALSE,
+    MAX_ARGS,
+    MAX_LENGTH_ID,
+    OTHER,
+    PAD,
+    TRUE,
+    pool,
+)
 from neural._transformer import Block
 
-#: The most arguments encoded; the rest are dropped (the vocabulary has ``param0..2``).
-MAX_ARGS = 3
-#: Buckets per sign for ints beyond ``value_range``.
-BUCKETS = 8
-#: List lengths at or above this share one header id.
-MAX_LENGTH_ID = 32
-
-# value ids: padding, the two bools, "other", list lengths, then the ints
-PAD, TRUE, FALSE, OTHER = 0, 1, 2, 3
-_LENGTH_BASE = 4
-_INT_BASE = _LENGTH_BASE + MAX_LENGTH_ID + 1
-# kinds of token: scalar int, scalar bool, header of list[int], of list[bool], int element,
-# bool element, other
-_INT, _BOOL, _LIST_INT, _LIST_BOOL, _ELEM_INT, _ELEM_BOOL, _OTHER = range(7)
-_KINDS = 7
-_ROLES = MAX_ARGS + 1  # the arguments, then the output
-#: Channels of a token: value id, slot id (role * kinds + kind), position, reverse position.
-CHANNELS = 4
-
 IntArray = npt.NDArray[np.int32]
+_FLAGS = ("numeric", "constants")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,9 @@ class PolicyConfig:
         numeric: also read each int and list length as a quantity (:func:`numeric_table`),
             not only by its learned embedding. Default False (the policies made before
             it was added were made without it and load as such).
+        constants: add the constant head (:mod:`neural._constants`), which scores each
+            int constant of the vocabulary by relational facts between it and the
+            examples. Default False (as ``numeric``, for the policies made before it).
     """
 
     width: int = 64
@@ -112,14 +123,17 @@ class PolicyConfig:
     max_list_len: int = 12
     value_range: int = 100
     numeric: bool = False
+    constants: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.numeric, bool):
-            raise synth.ConfigError(f"PolicyConfig.numeric: expected a bool, got {self.numeric!r}")
         for f in fields(self):
-            if f.name == "numeric":
-                continue
             value = getattr(self, f.name)
+            if f.name in _FLAGS:
+                if not isinstance(value, bool):
+                    raise synth.ConfigError(
+                        f"PolicyConfig.{f.name}: expected a bool, got {value!r}"
+                    )
+                continue
             low = 0 if f.name == "depth" else 1
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise synth.ConfigError(
@@ -295,9 +309,20 @@ class Policy(nnx.Module):
         config: sizes and encoding.
         shape: ``(contexts, productions)``: the vocabulary's shape.
         rngs: initialisation randomness.
+        constants: ``(column, value)`` of each int constant among the productions
+            (:func:`neural.constant_columns` of the vocabulary), which the constant head
+            scores when ``config.constants``; without them it has nothing to score and
+            is left out.
     """
 
-    def __init__(self, config: PolicyConfig, shape: tuple[int, int], *, rngs: nnx.Rngs) -> None:
+    def __init__(
+        self,
+        config: PolicyConfig,
+        shape: tuple[int, int],
+        *,
+        rngs: nnx.Rngs,
+        constants: Sequence[tuple[int, int]] = (),
+    ) -> None:
         w, h, d = config.width, config.hidden, config.rank
         contexts, productions = shape
         self.config = config
@@ -316,6 +341,10 @@ class Policy(nnx.Module):
         self.query = nnx.Linear(h, d, rngs=rngs)
         self.production = nnx.Embed(productions, d, rngs=rngs)
         self.bias = nnx.Param(jnp.zeros(shape, jnp.float32))
+        use = config.constants and bool(constants)
+        self.constant_columns = tuple(int(c) for c, _ in constants) if use else ()
+        self.constant_values = tuple(int(v) for _, v in constants) if use else ()
+        self.constant_head = ConstantHead(h, rngs=rngs) if use else None
 
     def __call__(self, tokens: jax.Array) -> jax.Array:
         """``tokens`` int ``[batch, examples, tokens, CHANNELS]`` (from
@@ -337,23 +366,18 @@ class Policy(nnx.Module):
         for block in self.blocks:
             x = block(x, bias)
         x = self.norm(x).reshape(b, e, t, -1)
-        per_example = jax.nn.gelu(self.example(_pool(x, mask, axis=2)))  # [b, e, hidden]
-        spec = jax.nn.gelu(self.spec(_pool(per_example, mask.any(-1), axis=1)))  # [b, hidden]
+        per_example = jax.nn.gelu(self.example(pool(x, mask, axis=2)))  # [b, e, hidden]
+        spec = jax.nn.gelu(self.spec(pool(per_example, mask.any(-1), axis=1)))  # [b, hidden]
         hidden = self.context_norm(spec[:, None, :] + self.context.embedding[...][None])
         query = self.query(jax.nn.gelu(hidden))  # [b, contexts, rank]
         logits = jnp.einsum("bcd,pd->bcp", query, self.production.embedding[...])
-        return logits / math.sqrt(query.shape[-1]) + self.bias[...]
-
-
-def _pool(x: jax.Array, mask: jax.Array, *, axis: int) -> jax.Array:
-    """Masked mean and max of ``x`` over ``axis`` (``mask`` has ``x``'s shape but its last
-    axis), concatenated: ``[..., 2 * features]``; zeros where nothing is unmasked."""
-    m = mask[..., None]
-    count = jnp.maximum(jnp.sum(m, axis=axis), 1)
-    mean = jnp.sum(jnp.where(m, x, 0.0), axis=axis) / count
-    top = jnp.max(jnp.where(m, x, -jnp.inf), axis=axis)
-    top = jnp.where(jnp.any(m, axis=axis), top, 0.0)
-    return jnp.concatenate([mean, top], axis=-1)
+        logits = logits / math.sqrt(query.shape[-1]) + self.bias[...]
+        if self.constant_head is not None:
+            facts = constant_features(tokens, self.constant_values, self.config.value_range)
+            contexts = self.context.embedding[...]
+            bonus = self.constant_head(facts, mask.any(-1), contexts, spec)  # [b, C, K]
+            logits = logits.at[:, :, jnp.asarray(self.constant_columns)].add(bonus)
+        return logits
 
 
 def count_params(policy: Policy) -> int:

@@ -46,6 +46,7 @@ from flax import nnx
 import dsl
 import synth
 from neural._checkpoint import _claim, _items, _resume, save_policy, vocabulary_json
+from neural._constants import constant_columns
 from neural._guide import NeuralGuide
 from neural._policy import Policy, PolicyConfig, encode_examples
 from neural._sample import DatasetError, Sample
@@ -142,13 +143,17 @@ def _schedule(config: TrainConfig) -> optax.Schedule:
     )
 
 
-@nnx.jit(static_argnums=(0, 1, 2))
+@nnx.jit(static_argnums=(0, 1, 2, 3))
 def _create(
-    model: PolicyConfig, shape: tuple[int, int], opt: tuple[float, ...], key: jax.Array
+    model: PolicyConfig,
+    shape: tuple[int, int],
+    constants: tuple[tuple[int, int], ...],
+    opt: tuple[float, ...],
+    key: jax.Array,
 ) -> tuple[Policy, nnx.Optimizer[Policy]]:
     # One compiled initialiser rather than one per parameter (seconds on CPU).
     lr, warmup, steps, decay, clip = opt
-    policy = Policy(model, shape, rngs=nnx.Rngs(key))
+    policy = Policy(model, shape, rngs=nnx.Rngs(key), constants=constants)
     schedule = optax.warmup_cosine_decay_schedule(0.0, lr, int(warmup), int(steps))
     tx = optax.chain(optax.clip_by_global_norm(clip), optax.adamw(schedule, weight_decay=decay))
     tx = optax.flatten(tx)
@@ -302,7 +307,8 @@ def train_policy(
         raise DatasetError("every sample is held out: lower heldout_fraction or add samples")
     c, metrics = config, workdir / "metrics.jsonl"
     opt = (c.learning_rate, c.warmup_steps, c.steps, c.weight_decay, c.clip_norm)
-    model, optimizer = _create(c.model, vocab.shape, opt, jax.random.key(c.seed))
+    constants = constant_columns(vocab)
+    model, optimizer = _create(c.model, vocab.shape, constants, opt, jax.random.key(c.seed))
     options = ocp.CheckpointManagerOptions(max_to_keep=3, enable_async_checkpointing=False)
     manager = ocp.CheckpointManager((workdir / "checkpoints").absolute(), options=options)
     try:

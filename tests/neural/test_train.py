@@ -125,7 +125,10 @@ constant_weight = 2.5
 
 
 def test_each_built_in_library_has_a_default_config() -> None:
-    assert TrainConfig.default() == TrainConfig()  # DREAMCODER's: the field defaults
+    # DREAMCODER's: the field defaults, with the constant head
+    assert TrainConfig.default() == replace(TrainConfig(), model=PolicyConfig(constants=True))
+    for lib in (dsl.CORE, dsl.EXTENDED, dsl.DREAMCODER):  # the policies that ship are these
+        assert load_policy(library=lib).config == TrainConfig.default(lib.name).model
     for library in ("core", "extended"):
         config = TrainConfig.default(library)
         assert config.library == library and config.steps == 2000
@@ -142,6 +145,7 @@ def test_each_built_in_library_has_a_default_config() -> None:
         ({"model": {"widht": 3}}, "unknown key.*widht"),
         ({"model": {"width": 30, "heads": 4}}, "heads"),
         ({"model": {"numeric": 1}}, "numeric: expected a bool"),
+        ({"model": {"constants": "yes"}}, "constants: expected a bool"),
         ({"steps": "10"}, "steps"),
         ({"batch_size": True}, "batch_size"),
         ({"learning_rate": 0}, "learning_rate"),
@@ -197,40 +201,44 @@ def test_trained_policy_loads_and_guides(trained: Path) -> None:
     assert result.solved
 
 
-def test_a_numeric_policy_trains_saves_and_loads(samples: list[Sample], tmp_path: Path) -> None:
-    model = replace(TINY, numeric=True)
+@pytest.mark.parametrize("flag", ["numeric", "constants"])
+def test_a_policy_with_a_flag_trains_saves_and_loads(
+    flag: str, samples: list[Sample], tmp_path: Path
+) -> None:
+    model = replace(TINY, **{flag: True})
     config = replace(CONFIG, model=model, steps=20, warmup_steps=5, solve_specs=0)
     config = replace(config, eval_every=10, checkpoint_every=10)
     trained = train_policy(config, tmp_path / "run", samples=samples, library=TOY)
     assert trained.config == model
     for path in (tmp_path / "run", tmp_path / "run" / "policy"):
         loaded = load_policy(path, library=TOY)
-        assert loaded.config.numeric
+        assert getattr(loaded.config, flag)
+        assert (loaded.policy.constant_head is not None) == (flag == "constants")
         np.testing.assert_array_equal(loaded.logits(REVERSE), trained.logits(REVERSE))
 
 
-def test_a_policy_saved_before_numeric_features_loads_without_them(
+def test_a_policy_saved_before_numeric_features_and_the_constant_head_loads_without_them(
     trained: Path, tmp_path: Path
 ) -> None:
     copy = tmp_path / "policy"
     shutil.copytree(trained / "policy", copy)
     info = json.loads((copy / "policy.json").read_text(encoding="utf-8"))
-    del info["model"]["numeric"]
+    del info["model"]["numeric"], info["model"]["constants"]
     (copy / "policy.json").write_text(json.dumps(info), encoding="utf-8")
     old = load_policy(copy, library=TOY)
-    assert not old.config.numeric
+    assert not old.config.numeric and not old.config.constants
     np.testing.assert_array_equal(
         old.logits(REVERSE), load_policy(trained / "policy", library=TOY).logits(REVERSE)
     )
 
 
-def test_a_run_saved_before_numeric_features_resumes(
+def test_a_run_saved_before_numeric_features_and_the_constant_head_resumes(
     samples: list[Sample], trained: Path, tmp_path: Path
 ) -> None:
     copy = tmp_path / "run"
     shutil.copytree(trained, copy)
     run = json.loads((copy / "run.json").read_text(encoding="utf-8"))
-    del run["config"]["model"]["numeric"]
+    del run["config"]["model"]["numeric"], run["config"]["model"]["constants"]
     (copy / "run.json").write_text(json.dumps(run), encoding="utf-8")
     resumed = train_policy(CONFIG, copy, samples=samples, library=TOY)
     np.testing.assert_array_equal(
