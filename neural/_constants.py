@@ -22,8 +22,9 @@ constants and values, each computed the same way for every constant:
 - *position*: an output element is the input element ``c`` places later, or earlier, or
   ``c`` places later counted from the end; an int output is the input element at
   position ``c``, from the start or from the end;
-- *selection*: of the input elements the output keeps (an equal value is in the output)
-  and of those it drops, the shares greater than ``c``, equal to ``c``, and divisible by
+- *selection*, where the output is a list of ints: of the input elements the output
+  keeps (an equal value is in the output), the shares greater than ``c`` and divisible
+  by ``c``, and of those it drops, the shares greater than, equal to, and divisible by
   ``c``; an int output is the number of input elements equal to, or greater than, ``c``;
 - *tests*: a list of bools is, element by element, ``in_i > c``, ``in_i == c``, or
   ``in_i mod c == 0``;
@@ -31,8 +32,10 @@ constants and values, each computed the same way for every constant:
   whether there is an int output.
 
 Only ints the encoding keeps exactly (within ``value_range``) and the first
-``max_list_len`` elements of each list enter: the facts read the tokens, so they see what
-the rest of the policy sees. Shares are 0 where they have nothing to count.
+``max_list_len`` elements of each list enter, and positions from the end only where the
+encoding keeps them exactly: the facts read the tokens, so they see what the rest of the
+policy sees. Shares are 0 where they have nothing to count, and say so, so that an empty
+list does not stand against a fact that every other example shows.
 """
 
 from __future__ import annotations
@@ -118,13 +121,19 @@ def constant_columns(vocabulary: synth.Vocabulary) -> tuple[tuple[int, int], ...
     return tuple(out)
 
 
-def _share(hits: jax.Array, among: jax.Array, axis: int) -> jax.Array:
-    """The share of ``among`` (a mask) where ``hits`` holds, over ``axis``; 0 if none."""
+Fact = tuple[jax.Array, jax.Array | bool]  # its value, and whether it had anything to count
+
+
+def _share(hits: jax.Array, among: jax.Array, axis: int) -> Fact:
+    """The share of ``among`` (a mask) where ``hits`` holds, over ``axis`` (0 if none),
+    and whether there was any."""
     count = jnp.sum(among, axis=axis)
-    return jnp.sum(hits & among, axis=axis) / jnp.maximum(count, 1)
+    return jnp.sum(hits & among, axis=axis) / jnp.maximum(count, 1), count > 0
 
 
-def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: int) -> jax.Array:
+def constant_features(
+    tokens: jax.Array, constants: Sequence[int], value_range: int, max_list_len: int
+) -> tuple[jax.Array, jax.Array]:
     """Per example, the relational facts of each constant (the module docstring).
 
     Args:
@@ -132,11 +141,15 @@ def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: 
             :func:`neural.encode_examples` makes them.
         constants: the int constants' values, ``K`` of them.
         value_range: the encoding's ``value_range``.
+        max_list_len: the encoding's ``max_list_len`` (positions counted from the end
+            are exact below ``max_list_len - 1``; those at it stand for any beyond).
 
     Returns:
-        float32 ``[batch, examples, K, FEATURES]``, each in ``[-1, 1]``: the facts
-        :data:`FACTS` names, in its order. A share (the facts of ``out[i]``, those named
-        so) counts the output elements, or the input elements, where it holds.
+        ``(facts, counted)``, each ``[batch, examples, K, FEATURES]``: the facts
+        :data:`FACTS` names, in its order, float32 in ``[-1, 1]``; and, bool, whether
+        each had anything to count. A share (the facts of ``out[i]``, those named so)
+        counts the output elements, or the input elements, where it holds, and is 0 and
+        not counted where there are none (an empty list); the others always count.
     """
     vid, slot = tokens[..., 0], tokens[..., 1]
     pos, rpos = tokens[..., 2], tokens[..., 3]
@@ -154,6 +167,8 @@ def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: 
     out_scalar = out & (kind == _INT) & exact
     in_header, out_header = (inp & header)[..., None], (out & header)[..., None]
     out_bools = (out & (kind == _ELEM_BOOL) & real)[..., None]
+    rexact = (rpos < max_list_len - 1)[..., None]  # at the cap: any position beyond
+    out_ints = jnp.any(out & (kind == _LIST_INT) & real, axis=2)[..., None, None]
     c = jnp.asarray(constants, jnp.int32)  # [K]
     positive = c > 0
     safe = jnp.where(positive, c, 1)
@@ -176,18 +191,20 @@ def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: 
     ri, rj = rpos[:, :, :, None, None], rpos[:, :, None, :, None]
     pair = in_elem[:, :, :, None] & out_elem[:, :, None, :]
 
-    def aligned(rel: jax.Array, where: jax.Array = same) -> jax.Array:
+    def aligned(rel: jax.Array, where: jax.Array = same, among: jax.Array = out_elem) -> Fact:
         """Share of output elements with an input element where ``where`` and ``rel``."""
         hit = jnp.any(pair & where & rel, axis=2)  # [b, e, j, K]
-        return _share(hit, out_elem, axis=2)
+        return _share(hit, among, axis=2)
 
     kept = jnp.any(pair & (vi == vj), axis=3)[..., 0]  # [b, e, i]: its value is output
-    kept_, dropped_ = in_elem & kept[..., None], in_elem & ~kept[..., None]
+    # kept and dropped only where the output is a list of ints to keep elements in
+    kept_ = in_elem & kept[..., None] & out_ints
+    dropped_ = in_elem & ~kept[..., None] & out_ints
     mod0 = positive & (jnp.mod(v, safe) == 0)
     bool_pair = in_elem[:, :, :, None] & out_bools[:, :, None, :] & same
     bj = (vid == TRUE)[:, :, None, :, None]
 
-    def tested(rel: jax.Array) -> jax.Array:
+    def tested(rel: jax.Array) -> Fact:
         hit = jnp.any(bool_pair & (rel[:, :, :, None] == bj), axis=2)
         return _share(hit, out_bools, axis=2)
 
@@ -196,13 +213,16 @@ def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: 
 
     bool_out = out & (kind == _BOOL) & real
     out_bool = jnp.sum(jnp.where(bool_out, jnp.where(vid == TRUE, 1.0, -1.0), 0.0), axis=2)
-    shared = [  # the same for every constant: [b, e] each
-        out_bool,
-        _share(kept, in_elem[..., 0], axis=2),
-        has_os[..., 0].astype(jnp.float32),
+    share_kept = _share(kept, in_elem[..., 0], axis=2)
+    shared: list[Fact] = [  # the same for every constant: [b, e] each
+        (out_bool, True),
+        share_kept,
+        (has_os[..., 0].astype(jnp.float32), True),
     ]
+    ri_exact = rexact[:, :, :, None]
+    tested_mod0 = tested(mod0)
     k = len(constants)
-    features = [
+    features: list[Fact | jax.Array] = [
         some(in_int & (v == c)),
         _share(v == c, in_elem, axis=2),
         some((out_elem | out_scalar[..., None]) & (v == c)),
@@ -223,9 +243,9 @@ def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: 
         aligned(positive & (vj == jnp.mod(vi, safe))),
         aligned(vi == vj, pi == pj + c),
         aligned(vi == vj, pj == pi + c),
-        aligned(vi == vj, ri == rj + c),
+        aligned(vi == vj, ri_exact & (ri == rj + c), out_elem & rexact),
         has_os & some(in_elem & (pos[..., None] == c) & (v == os_t)),
-        has_os & some(in_elem & (rpos[..., None] == c) & (v == os_t)),
+        has_os & some(in_elem & rexact & (rpos[..., None] == c) & (v == os_t)),
         _share(v > c, kept_, axis=2),
         _share(v > c, dropped_, axis=2),
         _share(v == c, dropped_, axis=2),
@@ -235,21 +255,24 @@ def constant_features(tokens: jax.Array, constants: Sequence[int], value_range: 
         has_os & (os == jnp.sum(in_elem & (v > c), axis=2)),
         tested(v > c),
         tested(v == c),
-        tested(mod0),
+        (jnp.where(positive, tested_mod0[0], 0.0), tested_mod0[1]),  # nothing divides by 0
     ]
-    per_constant = jnp.stack([f.astype(jnp.float32) for f in features], axis=-1)
-    same_for_all = jnp.stack(shared, axis=-1)[:, :, None, :]
     b, e = tokens.shape[:2]
-    return jnp.concatenate(
-        [per_constant, jnp.broadcast_to(same_for_all, (b, e, k, len(shared)))], axis=-1
-    )
+    shape = (b, e, k)
+    facts = [f if isinstance(f, tuple) else (f, True) for f in features]
+    values = [jnp.broadcast_to(x.astype(jnp.float32), shape) for x, _ in facts]
+    counted = [jnp.broadcast_to(jnp.asarray(n), shape) for _, n in facts]
+    values += [jnp.broadcast_to(x[..., None], shape) for x, _ in shared]
+    counted += [jnp.broadcast_to(jnp.asarray(n)[..., None], shape) for _, n in shared]
+    return jnp.stack(values, axis=-1), jnp.stack(counted, axis=-1)
 
 
 class ConstantHead(nnx.Module):
     """Relational facts of each constant -> a logit bonus per (context, constant).
 
     Two paths, summed. *Direct*: the facts that hold on every example (their minimum over
-    the examples) weighed by a per-context weight for each fact (a projection of the
+    the examples that have something to count for it) weighed by a per-context weight for
+    each fact (a projection of the
     context's embedding), so that "``out[i] - in[i] == c`` on every example" can say
     ``c`` under ``add`` with one learned number. *Learned*: each example's facts go
     through a small MLP, pooled over the examples (masked mean and max, beside the
@@ -275,14 +298,22 @@ class ConstantHead(nnx.Module):
         self.out = nnx.Linear(hidden, 1, kernel_init=zeros, rngs=rngs)
 
     def __call__(
-        self, features: jax.Array, examples: jax.Array, contexts: jax.Array, spec: jax.Array
+        self,
+        features: jax.Array,
+        counted: jax.Array,
+        examples: jax.Array,
+        contexts: jax.Array,
+        spec: jax.Array,
     ) -> jax.Array:
-        """``features`` ``[b, e, K, FEATURES]``, ``examples`` bool ``[b, e]`` (which are
-        real), ``contexts`` ``[C, hidden]``, ``spec`` ``[b, hidden]`` -> bonus float32
+        """``features`` float and ``counted`` bool ``[b, e, K, FEATURES]`` (from
+        :func:`constant_features`), ``examples`` bool ``[b, e]`` (which are real),
+        ``contexts`` ``[C, hidden]``, ``spec`` ``[b, hidden]`` -> bonus float32
         ``[b, C, K]``."""
-        real = examples[:, :, None, None]
+        # the least value over the examples where a fact had something to count (an
+        # empty list says nothing of "out[i] - in[i] == c"); 0 where none had
+        real = examples[:, :, None, None] & counted
         always = jnp.min(jnp.where(real, features, jnp.inf), axis=1)  # [b, K, F]
-        always = jnp.where(jnp.any(examples, axis=1)[:, None, None], always, 0.0)
+        always = jnp.where(jnp.any(real, axis=1), always, 0.0)
         direct = jnp.einsum("bkf,cf->bck", always, self.weights(contexts))
         x = jax.nn.gelu(self.example2(jax.nn.gelu(self.example(features))))  # [b, e, K, h]
         mask = jnp.broadcast_to(examples[:, :, None], x.shape[:3])

@@ -373,9 +373,11 @@ class Policy(nnx.Module):
         logits = jnp.einsum("bcd,pd->bcp", query, self.production.embedding[...])
         logits = logits / math.sqrt(query.shape[-1]) + self.bias[...]
         if self.constant_head is not None:
-            facts = constant_features(tokens, self.constant_values, self.config.value_range)
+            facts, counted = constant_features(
+                tokens, self.constant_values, self.config.value_range, self.config.max_list_len
+            )
             contexts = self.context.embedding[...]
-            bonus = self.constant_head(facts, mask.any(-1), contexts, spec)  # [b, C, K]
+            bonus = self.constant_head(facts, counted, mask.any(-1), contexts, spec)  # [b, C, K]
             logits = logits.at[:, :, jnp.asarray(self.constant_columns)].add(bonus)
         return logits
 

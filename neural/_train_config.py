@@ -135,8 +135,8 @@ class TrainConfig:
 
         DREAMCODER's takes the field defaults but for the constant head
         (``PolicyConfig(constants=True)``): with it, and guided search's half-nat costs,
-        the median programs to a solution on DreamCoder's list tasks fell from 27.5 to 17
-        (from 33 to 20 at 1 nat), with 190 tasks generalising. CORE's and EXTENDED's,
+        the median programs to a solution on DreamCoder's list tasks fell from 27.5 to 14,
+        with 190 tasks generalising. CORE's and EXTENDED's,
         made before the head, are without it and take 2,000 steps
         (evaluated and checkpointed every 500): their signatures have up to three
         arguments, so an example is about twice the tokens of a DREAMCODER one (56 against

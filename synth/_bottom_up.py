@@ -239,7 +239,7 @@ class BottomUp:
         # closed programs waiting to be lifted, in batches: (kind, cost) -> [(lift rule,
         # projection, closed programs, whether the leaves or the others of them)]
         self.pending: dict[tuple[Kind, int], list[_LiftBatch]] = {}
-        self.lift_penalty = round(lift_penalty / unit)
+        self.lift_penalty = max(1, round(lift_penalty / unit)) if lift_penalty else 0
         self.seen: dict[Kind, dict[tuple[Any, ...], int]] = {k: {} for k in self.rules}
         self.overhead = {} if by_context else self._overheads()
         # with per-context costs: the groups' schedule, their banks (by inner cost), and

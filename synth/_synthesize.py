@@ -52,7 +52,8 @@ class SynthesisResult:
         enumerator: ``"bottom_up"`` or ``"heap"``.
         stop_reason: ``"solved"``, ``"time"``, ``"programs"`` or ``"exhausted"``.
         log_probability: of the program under the search's PCFG (heap search), or None.
-        cost: the program's cost (bottom-up search), or None.
+        cost: the program's cost (bottom-up search), in steps of the enumerator's
+            ``unit`` nats (``config.enumerator.unit``), or None.
         stats: other per-run figures, summed over rounds: grammar size, terms kept,
             rejected by the interpreter; for bottom-up search, ``by_production``: for each
             production, the candidates built with it at their root and the seconds spent

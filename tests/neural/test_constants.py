@@ -74,15 +74,18 @@ CASES: list[Case] = [
     ("int argument - out == c", "(int) -> int", lambda n, k: n - k, ANY),
     ("out == int argument * c", "(int) -> int", lambda n, k: n * k, ANY),
 ]
-# a share is over what it counts, so a relation that leaves nothing to count shows 0
-EMPTY_OK = {"out[i] == (in[i] > c)", "out[i] == (in[i] == c)", "out[i] == (in[i] divisible by c)"}
+Array = np.ndarray[Any, Any]
 
 
-def _facts(signature: str, pairs: list[tuple[tuple[Any, ...], Any]]) -> np.ndarray[Any, Any]:
-    tokens = encode_examples(signature, pairs, config=CONFIG)[None]
-    facts = constant_features(jnp.asarray(tokens), VALUES, CONFIG.value_range)
-    out: np.ndarray[Any, Any] = np.asarray(facts, np.float32)[0]
-    return out
+def _both(signature: str, pairs: list[tuple[tuple[Any, ...], Any]]) -> tuple[Array, Array]:
+    """The facts of the examples, and whether each had anything to count."""
+    tokens = jnp.asarray(encode_examples(signature, pairs, config=CONFIG)[None])
+    facts, counted = constant_features(tokens, VALUES, CONFIG.value_range, CONFIG.max_list_len)
+    return np.asarray(facts, np.float32)[0], np.asarray(counted)[0]
+
+
+def _facts(signature: str, pairs: list[tuple[tuple[Any, ...], Any]]) -> Array:
+    return _both(signature, pairs)[0]
 
 
 def test_every_fact_has_a_name() -> None:
@@ -93,7 +96,7 @@ def test_every_fact_has_a_name() -> None:
 @given(
     st.sampled_from(CASES),
     st.integers(0, 5),
-    st.lists(st.lists(st.integers(0, 20), max_size=8), min_size=1, max_size=4),
+    st.lists(st.lists(st.integers(0, 20), max_size=16), min_size=1, max_size=4),
     st.integers(-15, 15),
 )
 def test_a_fact_holds_at_the_constant_that_made_the_examples(
@@ -102,11 +105,16 @@ def test_a_fact_holds_at_the_constant_that_made_the_examples(
     fact, signature, make, fits = case
     inputs: list[Any] = [n + i for i in range(len(lists))] if "int argument" in fact else lists
     assume(all(fits(x, k) for x in inputs))
+    if "-1-" in fact:  # counted from the end: the list's end must be encoded
+        assume(all(len(x) <= CONFIG.max_list_len for x in inputs))
     pairs = [((x,), make(x, k)) for x in inputs]
-    facts = _facts(signature, pairs)  # [examples, K, FEATURES]
-    here = facts[: len(pairs), VALUES.index(k), FACTS.index(fact)]
-    counted = [out != [] or fact not in EMPTY_OK for _, out in pairs]
-    np.testing.assert_array_equal(here, np.where(counted, 1.0, 0.0))
+    facts, counted = _both(signature, pairs)  # [examples, K, FEATURES] each
+    at = (slice(0, len(pairs)), VALUES.index(k), FACTS.index(fact))
+    here, counts = facts[at], counted[at]
+    # where it has anything to count (not an empty list), it holds; elsewhere it is 0
+    np.testing.assert_array_equal(here, np.where(counts, 1.0, 0.0))
+    for out, c in zip((out for _, out in pairs), counts, strict=True):
+        assert c or out == [] or (isinstance(out, list) and len(out) >= CONFIG.max_list_len)
     assert np.all(facts[len(pairs) :] == 0)  # examples that are not there show nothing
 
 
@@ -117,6 +125,41 @@ def test_facts_read_only_what_the_encoding_keeps_exactly() -> None:
     shift = facts[:, FACTS.index("out[i] - in[i] == c")]
     np.testing.assert_array_equal(shift, [0, 0, 0, 1, 0, 0])
     assert facts.min() >= -1 and facts.max() <= 1
+    # positions from the end are exact only below the cap: the last 19 of 20 elements
+    # show 1 place from the end where they can be told, never 0 places
+    xs = list(range(20))
+    tail = _facts(LIST, [((xs,), xs[:-1])])[0][:, FACTS.index("out[-1-i] == in[-1-i-c]")]
+    assert tail[1] > 0 and tail[0] == 0 and tail[1] == tail.max()
+
+
+def test_facts_that_do_not_apply_are_zero() -> None:
+    # nothing is divisible by 0; an int output keeps and drops no elements
+    tests = _facts(BOOLS, [(([3, 5],), [False, False])])[:, :, FACTS.index(FACTS[32])]
+    assert FACTS[32] == "out[i] == (in[i] divisible by c)"
+    assert tests[0, 0] == 0 and tests[0, 2] == 1  # 3 and 5 are not even
+    facts, counted = _both("(list[int]) -> int", [(([1, 2, 9],), 3)])
+    for name in ("share of dropped > c", "share of dropped == c", "share of kept > c"):
+        assert not facts[0, :, FACTS.index(name)].any()
+        assert not counted[0, :, FACTS.index(name)].any()
+
+
+def test_an_empty_list_does_not_stand_against_what_every_other_example_shows() -> None:
+    # The head's direct path reads the facts that hold on every example that has
+    # something to count: adding "[] -> []" to a spec of "add 3" changes nothing there.
+    head = ConstantHead(16, rngs=nnx.Rngs(0))
+    head.weights.kernel[...] = jax.random.normal(jax.random.key(0), head.weights.kernel[...].shape)
+    pairs = [(([1, 2],), [4, 5]), (([7],), [10])]
+    contexts = jax.random.normal(jax.random.key(1), (3, 16))
+
+    def direct(pairs: list[tuple[tuple[Any, ...], Any]]) -> Array:
+        facts, counted = _both(LIST, pairs)
+        examples = jnp.arange(CONFIG.max_examples)[None] < len(pairs)
+        spec = jnp.zeros((1, 16))
+        bonus = head(jnp.asarray(facts)[None], jnp.asarray(counted)[None], examples, contexts, spec)
+        return np.asarray(bonus)
+
+    np.testing.assert_allclose(direct(pairs), direct([*pairs, (([],), [])]), atol=1e-6)
+    assert not np.allclose(direct(pairs), 0)
 
 
 def _policy(seed: int) -> Policy:
@@ -157,24 +200,29 @@ def test_the_head_learns_which_constant_the_examples_ask_for() -> None:
     # has not seen, well above chance (1/6).
     rng = np.random.default_rng(0)
 
-    def specs(n: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+    def specs(n: int) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
         facts, contexts, ks = [], [], []
         for i in range(n):
             k, relation = int(rng.integers(0, 6)), i % 2
             lists = [list(rng.integers(0, 20, size=int(rng.integers(6, 9)))) for _ in range(3)]
             pairs = [((xs,), [x + k for x in xs] if relation == 0 else xs[:k]) for xs in lists]
-            facts.append(_facts(LIST, pairs))
+            facts.append(_both(LIST, pairs))
             contexts.append(relation)
             ks.append(k)
-        return jnp.asarray(np.stack(facts)), jnp.asarray(contexts), jnp.asarray(ks)
+        values = jnp.asarray(np.stack([f for f, _ in facts]))
+        counted = jnp.asarray(np.stack([n for _, n in facts]))
+        return values, counted, jnp.asarray(contexts), jnp.asarray(ks)
 
     head = ConstantHead(16, rngs=nnx.Rngs(0))
     embeddings = jax.random.normal(jax.random.key(1), (2, 16))
     examples = jnp.arange(CONFIG.max_examples) < 3
 
-    def loss(head: ConstantHead, facts: jax.Array, ctx: jax.Array, ks: jax.Array) -> jax.Array:
+    def loss(
+        head: ConstantHead, facts: jax.Array, counted: jax.Array, ctx: jax.Array, ks: jax.Array
+    ) -> jax.Array:
         spec = jnp.zeros((len(ks), 16))
-        bonus = head(facts, jnp.broadcast_to(examples, facts.shape[:2]), embeddings, spec)
+        real = jnp.broadcast_to(examples, facts.shape[:2])
+        bonus = head(facts, counted, real, embeddings, spec)
         logits = bonus[jnp.arange(len(ks)), ctx]  # [n, K]
         out: jax.Array = optax.softmax_cross_entropy_with_integer_labels(logits, ks).mean()
         return out
@@ -189,9 +237,9 @@ def test_the_head_learns_which_constant_the_examples_ask_for() -> None:
     before = float(loss(head, *test))
     for _ in range(150):
         step(head, optimizer, *train)
-    facts, ctx, ks = test
+    facts, counted, ctx, ks = test
     spec = jnp.zeros((len(ks), 16))
-    bonus = head(facts, jnp.broadcast_to(examples, facts.shape[:2]), embeddings, spec)
+    bonus = head(facts, counted, jnp.broadcast_to(examples, facts.shape[:2]), embeddings, spec)
     accuracy = float(jnp.mean(jnp.argmax(bonus[jnp.arange(len(ks)), ctx], -1) == ks))
     assert float(loss(head, *test)) < before / 3
     assert accuracy > 0.8

@@ -338,3 +338,21 @@ def test_bad_costs_are_refused() -> None:
     for unit in (0, -0.5, float("inf"), float("nan"), True, "1"):
         with pytest.raises(synth.ConfigError, match="unit must be a number of nats > 0"):
             synth.bottom_up(unit=unit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("costs", ["mean", "context"])
+def test_max_cost_and_the_lift_penalty_are_in_nats(costs: str) -> None:
+    spec = Spec.from_examples([(([1, 2],), [2, 3]), (([5],), [6])])
+    pcfg = Grammar.from_library(dsl.CORE, spec.signature, max_depth=3).uniform()
+    store = synth.TermStore([e.args for e in spec.examples], [e.output for e in spec.examples])
+    found = {}
+    for unit in (1.0, 0.5):
+        search = synth.BottomUp(pcfg, store, costs=costs, max_cost=9, lift_penalty=3, unit=unit)
+        assert (search.max_cost, search.lift_penalty) == (round(9 / unit), round(3 / unit))
+        costs_seen = [cost for _, cost in search]
+        assert costs_seen and max(costs_seen) <= 9 / unit  # no program dearer than 9 nats
+        found[unit] = len(costs_seen)
+    # the same nats bound the search either way: finer steps reorder, not widen, it
+    assert abs(found[0.5] - found[1.0]) <= 0.5 * found[1.0]
+    with pytest.raises(ValueError, match="unit"):
+        synth.BottomUp(pcfg, store, costs=costs, unit=0.0)
