@@ -86,7 +86,6 @@ from neural._layout import (
 from neural._transformer import Block
 
 IntArray = npt.NDArray[np.int32]
-_FLAGS = ("numeric", "constants")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +127,7 @@ class PolicyConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _FLAGS:
+            if f.type == "bool":
                 if not isinstance(value, bool):
                     raise synth.ConfigError(
                         f"PolicyConfig.{f.name}: expected a bool, got {value!r}"

@@ -89,7 +89,8 @@ def _facts(signature: str, pairs: list[tuple[tuple[Any, ...], Any]]) -> Array:
 
 
 def test_every_fact_has_a_name() -> None:
-    assert len(FACTS) == FEATURES == len(set(FACTS))
+    assert len(set(FACTS)) == len(FACTS)  # each named once
+    assert _facts(LIST, [(([1],), [2])]).shape == (CONFIG.max_examples, 6, FEATURES)
     assert tuple((VOCAB.production_index(str(v)), v) for v in range(6)) == COLUMNS
 
 
